@@ -1,0 +1,1 @@
+"""Exercise recognition: a 3D ResNet behind `fitness.v1.ActionRecognizer`."""

@@ -1,0 +1,1 @@
+"""The `fitness` command-line client."""

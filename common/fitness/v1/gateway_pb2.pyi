@@ -1,0 +1,124 @@
+from common.fitness.v1 import common_pb2 as _common_pb2
+from common.fitness.v1 import scoring_pb2 as _scoring_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class AnalyzeVideoRequest(_message.Message):
+    __slots__ = ("metadata", "chunk")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    metadata: VideoMetadata
+    chunk: bytes
+    def __init__(self, metadata: _Optional[_Union[VideoMetadata, _Mapping]] = ..., chunk: _Optional[bytes] = ...) -> None: ...
+
+class VideoMetadata(_message.Message):
+    __slots__ = ("file_name", "size_bytes", "exercise_hint", "options")
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    EXERCISE_HINT_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    file_name: str
+    size_bytes: int
+    exercise_hint: str
+    options: AnalysisOptions
+    def __init__(self, file_name: _Optional[str] = ..., size_bytes: _Optional[int] = ..., exercise_hint: _Optional[str] = ..., options: _Optional[_Union[AnalysisOptions, _Mapping]] = ...) -> None: ...
+
+class AnalysisOptions(_message.Message):
+    __slots__ = ("stream_frame_scores", "sample_fps", "scorer")
+    STREAM_FRAME_SCORES_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_FPS_FIELD_NUMBER: _ClassVar[int]
+    SCORER_FIELD_NUMBER: _ClassVar[int]
+    stream_frame_scores: bool
+    sample_fps: float
+    scorer: str
+    def __init__(self, stream_frame_scores: _Optional[bool] = ..., sample_fps: _Optional[float] = ..., scorer: _Optional[str] = ...) -> None: ...
+
+class AnalyzeVideoResponse(_message.Message):
+    __slots__ = ("accepted", "progress", "exercise", "frame_scores", "report")
+    ACCEPTED_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    EXERCISE_FIELD_NUMBER: _ClassVar[int]
+    FRAME_SCORES_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    accepted: Accepted
+    progress: Progress
+    exercise: ExerciseRecognized
+    frame_scores: FrameScores
+    report: Report
+    def __init__(self, accepted: _Optional[_Union[Accepted, _Mapping]] = ..., progress: _Optional[_Union[Progress, _Mapping]] = ..., exercise: _Optional[_Union[ExerciseRecognized, _Mapping]] = ..., frame_scores: _Optional[_Union[FrameScores, _Mapping]] = ..., report: _Optional[_Union[Report, _Mapping]] = ...) -> None: ...
+
+class Accepted(_message.Message):
+    __slots__ = ("analysis_id", "video")
+    ANALYSIS_ID_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_FIELD_NUMBER: _ClassVar[int]
+    analysis_id: str
+    video: _common_pb2.VideoInfo
+    def __init__(self, analysis_id: _Optional[str] = ..., video: _Optional[_Union[_common_pb2.VideoInfo, _Mapping]] = ...) -> None: ...
+
+class Progress(_message.Message):
+    __slots__ = ("stage", "done", "total")
+    class Stage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STAGE_UNSPECIFIED: _ClassVar[Progress.Stage]
+        STAGE_UPLOAD: _ClassVar[Progress.Stage]
+        STAGE_DECODE: _ClassVar[Progress.Stage]
+        STAGE_POSE: _ClassVar[Progress.Stage]
+        STAGE_RECOGNIZE: _ClassVar[Progress.Stage]
+        STAGE_SCORE: _ClassVar[Progress.Stage]
+    STAGE_UNSPECIFIED: Progress.Stage
+    STAGE_UPLOAD: Progress.Stage
+    STAGE_DECODE: Progress.Stage
+    STAGE_POSE: Progress.Stage
+    STAGE_RECOGNIZE: Progress.Stage
+    STAGE_SCORE: Progress.Stage
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    stage: Progress.Stage
+    done: int
+    total: int
+    def __init__(self, stage: _Optional[_Union[Progress.Stage, str]] = ..., done: _Optional[int] = ..., total: _Optional[int] = ...) -> None: ...
+
+class ExerciseRecognized(_message.Message):
+    __slots__ = ("exercise_id", "confidence", "top_k", "from_hint")
+    EXERCISE_ID_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    TOP_K_FIELD_NUMBER: _ClassVar[int]
+    FROM_HINT_FIELD_NUMBER: _ClassVar[int]
+    exercise_id: str
+    confidence: float
+    top_k: _containers.RepeatedCompositeFieldContainer[_common_pb2.ExerciseProbability]
+    from_hint: bool
+    def __init__(self, exercise_id: _Optional[str] = ..., confidence: _Optional[float] = ..., top_k: _Optional[_Iterable[_Union[_common_pb2.ExerciseProbability, _Mapping]]] = ..., from_hint: _Optional[bool] = ...) -> None: ...
+
+class FrameScores(_message.Message):
+    __slots__ = ("frames",)
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    frames: _containers.RepeatedCompositeFieldContainer[_scoring_pb2.FrameScore]
+    def __init__(self, frames: _Optional[_Iterable[_Union[_scoring_pb2.FrameScore, _Mapping]]] = ...) -> None: ...
+
+class Report(_message.Message):
+    __slots__ = ("analysis_id", "file_name", "video", "exercise", "poses", "scores", "feedback", "elapsed_seconds")
+    ANALYSIS_ID_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_FIELD_NUMBER: _ClassVar[int]
+    EXERCISE_FIELD_NUMBER: _ClassVar[int]
+    POSES_FIELD_NUMBER: _ClassVar[int]
+    SCORES_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    ELAPSED_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    analysis_id: str
+    file_name: str
+    video: _common_pb2.VideoInfo
+    exercise: ExerciseRecognized
+    poses: _containers.RepeatedCompositeFieldContainer[_common_pb2.FramePose]
+    scores: _scoring_pb2.ScoreResponse
+    feedback: _containers.RepeatedScalarFieldContainer[str]
+    elapsed_seconds: float
+    def __init__(self, analysis_id: _Optional[str] = ..., file_name: _Optional[str] = ..., video: _Optional[_Union[_common_pb2.VideoInfo, _Mapping]] = ..., exercise: _Optional[_Union[ExerciseRecognized, _Mapping]] = ..., poses: _Optional[_Iterable[_Union[_common_pb2.FramePose, _Mapping]]] = ..., scores: _Optional[_Union[_scoring_pb2.ScoreResponse, _Mapping]] = ..., feedback: _Optional[_Iterable[str]] = ..., elapsed_seconds: _Optional[float] = ...) -> None: ...

@@ -1,0 +1,75 @@
+from common.fitness.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class ScoreRequest(_message.Message):
+    __slots__ = ("exercise_id", "poses", "frame_width", "frame_height", "scorer")
+    EXERCISE_ID_FIELD_NUMBER: _ClassVar[int]
+    POSES_FIELD_NUMBER: _ClassVar[int]
+    FRAME_WIDTH_FIELD_NUMBER: _ClassVar[int]
+    FRAME_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    SCORER_FIELD_NUMBER: _ClassVar[int]
+    exercise_id: str
+    poses: _containers.RepeatedCompositeFieldContainer[_common_pb2.FramePose]
+    frame_width: int
+    frame_height: int
+    scorer: str
+    def __init__(self, exercise_id: _Optional[str] = ..., poses: _Optional[_Iterable[_Union[_common_pb2.FramePose, _Mapping]]] = ..., frame_width: _Optional[int] = ..., frame_height: _Optional[int] = ..., scorer: _Optional[str] = ...) -> None: ...
+
+class JointScore(_message.Message):
+    __slots__ = ("joint", "score", "running_score")
+    JOINT_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_SCORE_FIELD_NUMBER: _ClassVar[int]
+    joint: _common_pb2.Joint
+    score: float
+    running_score: float
+    def __init__(self, joint: _Optional[_Union[_common_pb2.Joint, str]] = ..., score: _Optional[float] = ..., running_score: _Optional[float] = ...) -> None: ...
+
+class FrameScore(_message.Message):
+    __slots__ = ("frame_index", "joints", "overall")
+    FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
+    JOINTS_FIELD_NUMBER: _ClassVar[int]
+    OVERALL_FIELD_NUMBER: _ClassVar[int]
+    frame_index: int
+    joints: _containers.RepeatedCompositeFieldContainer[JointScore]
+    overall: float
+    def __init__(self, frame_index: _Optional[int] = ..., joints: _Optional[_Iterable[_Union[JointScore, _Mapping]]] = ..., overall: _Optional[float] = ...) -> None: ...
+
+class ScoreResponse(_message.Message):
+    __slots__ = ("exercise_id", "frames", "joints", "overall", "scorer")
+    EXERCISE_ID_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_FIELD_NUMBER: _ClassVar[int]
+    JOINTS_FIELD_NUMBER: _ClassVar[int]
+    OVERALL_FIELD_NUMBER: _ClassVar[int]
+    SCORER_FIELD_NUMBER: _ClassVar[int]
+    exercise_id: str
+    frames: _containers.RepeatedCompositeFieldContainer[FrameScore]
+    joints: _containers.RepeatedCompositeFieldContainer[JointScore]
+    overall: float
+    scorer: str
+    def __init__(self, exercise_id: _Optional[str] = ..., frames: _Optional[_Iterable[_Union[FrameScore, _Mapping]]] = ..., joints: _Optional[_Iterable[_Union[JointScore, _Mapping]]] = ..., overall: _Optional[float] = ..., scorer: _Optional[str] = ...) -> None: ...
+
+class ListExercisesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListExercisesResponse(_message.Message):
+    __slots__ = ("exercises", "unavailable")
+    class UnavailableEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    EXERCISES_FIELD_NUMBER: _ClassVar[int]
+    UNAVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    exercises: _containers.RepeatedCompositeFieldContainer[_common_pb2.Exercise]
+    unavailable: _containers.ScalarMap[str, str]
+    def __init__(self, exercises: _Optional[_Iterable[_Union[_common_pb2.Exercise, _Mapping]]] = ..., unavailable: _Optional[_Mapping[str, str]] = ...) -> None: ...

@@ -1,0 +1,117 @@
+"""The server interceptor every service runs: error mapping and one log line per call.
+
+A `FitnessError` raised by a handler ends the call with the error's own status code and
+message. Any other exception ends it with INTERNAL and is logged once, with its traceback.
+Every call then logs one structured line: method, status code, duration, peer, and the
+analysis id when the caller sent one in the `x-analysis-id` metadata.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+
+from common.errors import FitnessError
+
+logger = logging.getLogger(__name__)
+
+ANALYSIS_ID_METADATA_KEY = "x-analysis-id"
+# Probes and tooling call these often; their lines are logged at DEBUG only.
+_QUIET_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+INTERNAL_ERROR_MESSAGE = "internal error; the server log has the details"
+
+
+class CallInterceptor(grpc.aio.ServerInterceptor):
+    """Maps `FitnessError`s to statuses and logs each call's outcome."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:  # unknown method: gRPC answers UNIMPLEMENTED itself
+            return handler
+        method = handler_call_details.method
+        kind = _handler_kind(handler)
+        behavior = getattr(handler, kind)
+        if handler.response_streaming and inspect.isasyncgenfunction(behavior):
+            wrapped = _wrap_streaming(behavior, method)
+        else:
+            wrapped = _wrap_unary(behavior, method)
+        return handler._replace(**{kind: wrapped})
+
+
+def _handler_kind(handler: grpc.RpcMethodHandler) -> str:
+    request = "stream" if handler.request_streaming else "unary"
+    response = "stream" if handler.response_streaming else "unary"
+    return f"{request}_{response}"
+
+
+def _wrap_unary(behavior: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Any]:
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async with _guarded_call(method, context):
+            return await behavior(request, context)
+
+    return wrapper
+
+
+def _wrap_streaming(behavior: Callable[..., AsyncIterator[Any]], method: str) -> Callable[..., Any]:
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        async with _guarded_call(method, context):
+            async for response in behavior(request, context):
+                yield response
+
+    return wrapper
+
+
+@contextlib.asynccontextmanager
+async def _guarded_call(method: str, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+    start = time.perf_counter()
+    code = grpc.StatusCode.OK
+    try:
+        yield
+    except FitnessError as error:
+        code = error.code
+        await context.abort(error.code, str(error))
+    except grpc.aio.AbortError:  # the handler called context.abort() itself
+        code = context.code() or grpc.StatusCode.UNKNOWN
+        raise
+    except (asyncio.CancelledError, GeneratorExit):
+        remaining = context.time_remaining()
+        expired = remaining is not None and remaining <= 0
+        code = grpc.StatusCode.DEADLINE_EXCEEDED if expired else grpc.StatusCode.CANCELLED
+        raise
+    except Exception:
+        code = grpc.StatusCode.INTERNAL
+        logger.exception("unhandled error in %s", method)
+        await context.abort(grpc.StatusCode.INTERNAL, INTERNAL_ERROR_MESSAGE)
+    finally:
+        _log_call(method, context, code, time.perf_counter() - start)
+
+
+def _log_call(
+    method: str, context: grpc.aio.ServicerContext, code: grpc.StatusCode, seconds: float
+) -> None:
+    metadata = dict(context.invocation_metadata() or ())
+    level = logging.DEBUG if method.startswith(_QUIET_PREFIXES) else logging.INFO
+    logger.log(
+        level,
+        "%s %s",
+        method,
+        code.name,
+        extra={
+            "method": method,
+            "code": code.name,
+            "duration_ms": round(seconds * 1000, 2),
+            "peer": context.peer(),
+            "analysis_id": metadata.get(ANALYSIS_ID_METADATA_KEY, ""),
+        },
+    )

@@ -1,0 +1,64 @@
+"""Settings shared by every gRPC server, read from flags and environment variables.
+
+Each service subclasses `ServerSettings` in its own `settings.py` with an `env_prefix` (for
+example `POSE_`), so `POSE_PORT=7000` and `--port 7000` set the same field; flags win over
+the environment, the environment over the defaults. Settings are built once in `main()` and
+passed down; nothing else reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, Self
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServerSettings(BaseSettings):
+    """How a gRPC server listens, limits and stops."""
+
+    # Subclasses set their own prefix (POSE_, ACTION_, ...); FITNESS_ keeps the base class
+    # from reading unprefixed variables such as HOST or PORT.
+    model_config = SettingsConfigDict(
+        env_prefix="FITNESS_",
+        env_ignore_empty=True,
+        extra="ignore",
+        cli_kebab_case=True,
+        cli_implicit_flags=True,
+    )
+
+    host: str = Field(
+        "127.0.0.1",
+        description="Interface to listen on; 0.0.0.0 (or [::]) to accept other machines.",
+    )
+    port: int = Field(0, ge=0, le=65535, description="TCP port; 0 picks a free one.")
+    max_message_mb: int = Field(
+        64, gt=0, le=2047, description="Largest message received or sent, in MiB."
+    )
+    max_concurrent_rpcs: int = Field(
+        0, ge=0, description="Calls served at once before new ones are refused; 0: no cap."
+    )
+    grace_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="Seconds in-flight calls may take to finish after SIGTERM or SIGINT "
+        "(keep it below the orchestrator's termination grace period).",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Lowest level logged."
+    )
+
+    @property
+    def address(self) -> str:
+        """`host:port` to bind, with IPv6 hosts bracketed."""
+        host = f"[{self.host}]" if ":" in self.host and not self.host.startswith("[") else self.host
+        return f"{host}:{self.port}"
+
+    @classmethod
+    def from_args(cls, argv: Sequence[str] = (), prog: str | None = None) -> Self:
+        """Builds the settings from command-line flags over the environment.
+
+        `--help` prints every flag with its environment variable's default and exits.
+        """
+        return cls(_cli_parse_args=list(argv), _cli_prog_name=prog)

@@ -1,0 +1,1 @@
+"""The public entry point: `fitness.v1.Gateway` orchestrates pose, action and scoring."""

@@ -1,0 +1,1 @@
+"""Pose estimation: HRNet behind `fitness.v1.PoseEstimator`."""

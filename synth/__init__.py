@@ -1,0 +1,1 @@
+"""The synthetic gym: rendered exercise videos with exact labels."""

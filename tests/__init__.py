@@ -1,0 +1,1 @@
+"""Tests of Smart Fitness Trainer, one folder per package."""
