@@ -77,12 +77,12 @@ def check(
         raise typer.Exit(1)
 
 
-async def _health_status(address: str, service: str, timeout: float) -> str:
+async def _health_status(address: str, service: str, timeout_seconds: float) -> str:
     async with open_channel(address, max_attempts=1) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         try:
             response = await stub.Check(
-                health_pb2.HealthCheckRequest(service=service), timeout=timeout
+                health_pb2.HealthCheckRequest(service=service), timeout=timeout_seconds
             )
         except grpc.aio.AioRpcError as error:
             raise CLIError(f"{address}: {error.code().name}: {error.details()}") from error

@@ -27,7 +27,9 @@ def decode_image(image: common_pb2.Image) -> np.ndarray:
     if image.encoding == common_pb2.Image.ENCODING_RAW_RGB:
         return _decode_raw(image)
     if image.encoding not in (common_pb2.Image.ENCODING_JPEG, common_pb2.Image.ENCODING_PNG):
-        raise InvalidInputError(f"unsupported image encoding {image.encoding}: use JPEG, PNG or RAW_RGB")
+        raise InvalidInputError(
+            f"unsupported image encoding {image.encoding}: use JPEG, PNG or RAW_RGB"
+        )
     bgr = cv2.imdecode(np.frombuffer(image.data, np.uint8), cv2.IMREAD_COLOR)
     if bgr is None:
         name = Encoding.Name(image.encoding).removeprefix("ENCODING_")

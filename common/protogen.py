@@ -82,7 +82,8 @@ def stale_files() -> list[Path]:
         fresh = generate(Path(tmp))
         current = _files_under(STUB_ROOT)
         differing = [
-            p for p in set(fresh) & set(current)
+            p
+            for p in set(fresh) & set(current)
             if not filecmp.cmp(Path(tmp) / p, STUB_ROOT / p, shallow=False)
         ]
         return sorted(set(differing) | (set(fresh) ^ set(current)))

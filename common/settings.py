@@ -9,10 +9,13 @@ passed down; nothing else reads `os.environ`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A TCP port; subclasses redeclare `port: Port = 50051` to change the default and keep the range.
+Port = Annotated[int, Field(ge=0, le=65535, description="TCP port; 0 picks a free one.")]
 
 
 class ServerSettings(BaseSettings):
@@ -32,7 +35,7 @@ class ServerSettings(BaseSettings):
         "127.0.0.1",
         description="Interface to listen on; 0.0.0.0 (or [::]) to accept other machines.",
     )
-    port: int = Field(0, ge=0, le=65535, description="TCP port; 0 picks a free one.")
+    port: Port = 0
     max_message_mb: int = Field(
         64, gt=0, le=2047, description="Largest message received or sent, in MiB."
     )

@@ -37,7 +37,14 @@ KEYPOINT_INDEX: dict[str, int] = {name: i for i, name in enumerate(KEYPOINT_NAME
 
 # Left/right pairs that swap when the image is mirrored.
 FLIP_PAIRS: tuple[tuple[int, int], ...] = (
-    (1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16)
+    (1, 2),
+    (3, 4),
+    (5, 6),
+    (7, 8),
+    (9, 10),
+    (11, 12),
+    (13, 14),
+    (15, 16),
 )
 
 
@@ -53,17 +60,52 @@ FLIP_INDEX: tuple[int, ...] = _flip_permutation()
 
 # Limbs to draw, as (from, to) keypoint indices: COCO's skeleton, zero-based.
 LIMBS: tuple[tuple[int, int], ...] = (
-    (15, 13), (13, 11), (16, 14), (14, 12), (11, 12),  # legs and hips
-    (5, 11), (6, 12), (5, 6),  # torso
-    (5, 7), (6, 8), (7, 9), (8, 10),  # arms
-    (1, 2), (0, 1), (0, 2), (1, 3), (2, 4), (3, 5), (4, 6),  # head
+    (15, 13),
+    (13, 11),
+    (16, 14),
+    (14, 12),
+    (11, 12),  # legs and hips
+    (5, 11),
+    (6, 12),
+    (5, 6),  # torso
+    (5, 7),
+    (6, 8),
+    (7, 9),
+    (8, 10),  # arms
+    (1, 2),
+    (0, 1),
+    (0, 2),
+    (1, 3),
+    (2, 4),
+    (3, 5),
+    (4, 6),  # head
 )
 
 # COCO's per-keypoint falloff constants for OKS (object keypoint similarity), in shape (K,).
-OKS_SIGMAS = np.array(
-    [0.26, 0.25, 0.25, 0.35, 0.35, 0.79, 0.79, 0.72, 0.72, 0.62, 0.62,
-     1.07, 1.07, 0.87, 0.87, 0.89, 0.89]
-) / 10.0
+OKS_SIGMAS = (
+    np.array(
+        [
+            0.26,
+            0.25,
+            0.25,
+            0.35,
+            0.35,
+            0.79,
+            0.79,
+            0.72,
+            0.72,
+            0.62,
+            0.62,
+            1.07,
+            1.07,
+            0.87,
+            0.87,
+            0.89,
+            0.89,
+        ]
+    )
+    / 10.0
+)
 
 
 def joint_of(index: int) -> common_pb2.Joint.ValueType:

@@ -243,7 +243,9 @@ _ENCODERS = {
     ".mp4": _H264,
     ".mov": _H264,
     ".mkv": _H264,
-    ".webm": _Encoder("libvpx-vp9", "yuv420p", (("b", "0"), ("deadline", "realtime")), takes_crf=True),
+    ".webm": _Encoder(
+        "libvpx-vp9", "yuv420p", (("b", "0"), ("deadline", "realtime")), takes_crf=True
+    ),
     ".avi": _Encoder("mjpeg", "yuvj420p"),
 }
 _FALLBACK_ENCODER = _Encoder("mpeg4", "yuv420p")

@@ -64,7 +64,9 @@ class SlowScorer(scoring_pb2_grpc.KeypointScorerServicer):
             raise RuntimeError("a bug the caller must not see")
         if request.exercise_id == "Forbidden":
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, "not for you")
-        return scoring_pb2.ScoreResponse(exercise_id=request.exercise_id, overall=len(request.poses))
+        return scoring_pb2.ScoreResponse(
+            exercise_id=request.exercise_id, overall=len(request.poses)
+        )
 
 
 class EchoPoseEstimator(pose_pb2_grpc.PoseEstimatorServicer):

@@ -20,7 +20,9 @@ async def replicas() -> AsyncIterator[list[tuple[SlowScorer, RunningServer]]]:
     started = []
     for name in ("a", "b"):
         scorer = SlowScorer(replica=name)
-        started.append((scorer, await start_server(ServerSettings(port=0), [scorer_binding(scorer)])))
+        started.append(
+            (scorer, await start_server(ServerSettings(port=0), [scorer_binding(scorer)]))
+        )
     yield started
     for _, server in started:
         await server.stop(None)

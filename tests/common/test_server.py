@@ -27,23 +27,25 @@ async def health_status(channel: grpc.aio.Channel, service: str = "") -> int:
     return response.status
 
 
-async def test_health_reports_serving_for_the_server_and_each_service(channel):
-    assert await health_status(channel) == health_pb2.HealthCheckResponse.SERVING
-    assert await health_status(channel, SCORER) == health_pb2.HealthCheckResponse.SERVING
-    assert await health_status(channel, "fitness.v1.PoseEstimator") == (
+async def test_health_reports_serving_for_the_server_and_each_service(double_channel):
+    assert await health_status(double_channel) == health_pb2.HealthCheckResponse.SERVING
+    assert await health_status(double_channel, SCORER) == health_pb2.HealthCheckResponse.SERVING
+    assert await health_status(double_channel, "fitness.v1.PoseEstimator") == (
         health_pb2.HealthCheckResponse.SERVING
     )
 
 
-async def test_health_follows_a_service_marked_not_serving(server: RunningServer, channel):
-    await server.set_serving(False, SCORER)
-    assert await health_status(channel, SCORER) == health_pb2.HealthCheckResponse.NOT_SERVING
-    assert await health_status(channel) == health_pb2.HealthCheckResponse.SERVING
+async def test_health_follows_a_service_marked_not_serving(
+    double_server: RunningServer, double_channel
+):
+    await double_server.set_serving(False, SCORER)
+    assert await health_status(double_channel, SCORER) == health_pb2.HealthCheckResponse.NOT_SERVING
+    assert await health_status(double_channel) == health_pb2.HealthCheckResponse.SERVING
 
 
-async def test_health_of_an_unknown_service_is_not_found(channel):
+async def test_health_of_an_unknown_service_is_not_found(double_channel):
     with pytest.raises(grpc.aio.AioRpcError) as error:
-        await health_status(channel, "fitness.v1.Nothing")
+        await health_status(double_channel, "fitness.v1.Nothing")
     assert error.value.code() == grpc.StatusCode.NOT_FOUND
 
 
@@ -57,17 +59,17 @@ async def reflection_request(
     return responses[0]
 
 
-async def test_reflection_lists_the_hosted_services(channel):
+async def test_reflection_lists_the_hosted_services(double_channel):
     response = await reflection_request(
-        channel, reflection_pb2.ServerReflectionRequest(list_services="")
+        double_channel, reflection_pb2.ServerReflectionRequest(list_services="")
     )
     names = {service.name for service in response.list_services_response.service}
     assert {SCORER, "fitness.v1.PoseEstimator", "grpc.health.v1.Health"} <= names
 
 
-async def test_reflection_describes_a_service_method_by_method(channel):
+async def test_reflection_describes_a_service_method_by_method(double_channel):
     response = await reflection_request(
-        channel, reflection_pb2.ServerReflectionRequest(file_containing_symbol=SCORER)
+        double_channel, reflection_pb2.ServerReflectionRequest(file_containing_symbol=SCORER)
     )
     files = [
         descriptor_pb2.FileDescriptorProto.FromString(raw)
@@ -78,8 +80,8 @@ async def test_reflection_describes_a_service_method_by_method(channel):
     assert methods == {"Score", "ListExercises"}
 
 
-async def test_a_product_error_ends_the_call_with_its_status_and_message(channel):
-    stub = scoring_pb2_grpc.KeypointScorerStub(channel)
+async def test_a_product_error_ends_the_call_with_its_status_and_message(double_channel):
+    stub = scoring_pb2_grpc.KeypointScorerStub(double_channel)
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await stub.Score(scoring_pb2.ScoreRequest(exercise_id="Unknown"), timeout=5)
     assert error.value.code() == grpc.StatusCode.NOT_FOUND
@@ -87,9 +89,9 @@ async def test_a_product_error_ends_the_call_with_its_status_and_message(channel
 
 
 async def test_an_unexpected_exception_is_internal_and_logged_once_with_its_traceback(
-    channel, caplog
+    double_channel, caplog
 ):
-    stub = scoring_pb2_grpc.KeypointScorerStub(channel)
+    stub = scoring_pb2_grpc.KeypointScorerStub(double_channel)
     with caplog.at_level(logging.INFO), pytest.raises(grpc.aio.AioRpcError) as error:
         await stub.Score(scoring_pb2.ScoreRequest(exercise_id="Crash"), timeout=5)
     assert error.value.code() == grpc.StatusCode.INTERNAL
@@ -100,15 +102,15 @@ async def test_an_unexpected_exception_is_internal_and_logged_once_with_its_trac
     assert "a bug the caller must not see" in str(tracebacks[0].exc_info[1])
 
 
-async def test_a_handler_abort_keeps_its_status(channel):
-    stub = scoring_pb2_grpc.KeypointScorerStub(channel)
+async def test_a_handler_abort_keeps_its_status(double_channel):
+    stub = scoring_pb2_grpc.KeypointScorerStub(double_channel)
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await stub.Score(scoring_pb2.ScoreRequest(exercise_id="Forbidden"), timeout=5)
     assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 
-async def test_each_call_logs_one_line_with_method_status_and_duration(channel, caplog):
-    stub = scoring_pb2_grpc.KeypointScorerStub(channel)
+async def test_each_call_logs_one_line_with_method_status_and_duration(double_channel, caplog):
+    stub = scoring_pb2_grpc.KeypointScorerStub(double_channel)
     metadata = (("x-analysis-id", "analysis-42"),)
     with caplog.at_level(logging.INFO, logger="common.interceptors"):
         await stub.ListExercises(scoring_pb2.ListExercisesRequest(), timeout=5, metadata=metadata)
@@ -123,8 +125,8 @@ async def test_each_call_logs_one_line_with_method_status_and_duration(channel, 
     assert all(r.duration_ms >= 0 for r in lines)
 
 
-async def test_a_streaming_call_answers_each_batch_then_fails_on_a_bad_one(channel):
-    stub = pose_pb2_grpc.PoseEstimatorStub(channel)
+async def test_a_streaming_call_answers_each_batch_then_fails_on_a_bad_one(double_channel):
+    stub = pose_pb2_grpc.PoseEstimatorStub(double_channel)
     frame = common_pb2.Frame(index=3)
     requests = [pose_pb2.EstimatePosesRequest(frames=[frame]), pose_pb2.EstimatePosesRequest()]
     call = stub.EstimatePoses(iter(requests), timeout=5)
@@ -136,8 +138,8 @@ async def test_a_streaming_call_answers_each_batch_then_fails_on_a_bad_one(chann
     assert "at least one frame" in error.value.details()
 
 
-async def test_an_unknown_method_is_unimplemented(channel):
-    call = channel.unary_unary("/fitness.v1.KeypointScorer/Nothing")
+async def test_an_unknown_method_is_unimplemented(double_channel):
+    call = double_channel.unary_unary("/fitness.v1.KeypointScorer/Nothing")
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await call(b"", timeout=5)
     assert error.value.code() == grpc.StatusCode.UNIMPLEMENTED
@@ -150,7 +152,9 @@ async def test_a_message_over_the_size_cap_is_refused_as_resource_exhausted():
     try:
         async with open_channel(f"127.0.0.1:{running.port}", max_attempts=1) as channel:
             stub = scoring_pb2_grpc.KeypointScorerStub(channel)
-            pose = common_pb2.FramePose(pose=common_pb2.Pose(keypoints=[common_pb2.Keypoint()] * 17))
+            pose = common_pb2.FramePose(
+                pose=common_pb2.Pose(keypoints=[common_pb2.Keypoint()] * 17)
+            )
             big = scoring_pb2.ScoreRequest(exercise_id="x" * (1024 * 1024 + 1), poses=[pose])
             with pytest.raises(grpc.aio.AioRpcError) as error:
                 await stub.Score(big, timeout=5)
@@ -161,9 +165,11 @@ async def test_a_message_over_the_size_cap_is_refused_as_resource_exhausted():
         await running.stop(None)
 
 
-async def test_a_call_past_its_deadline_is_cancelled_on_the_server(scorer, channel, caplog):
-    scorer.delay_seconds = 3.0
-    stub = scoring_pb2_grpc.KeypointScorerStub(channel)
+async def test_a_call_past_its_deadline_is_cancelled_on_the_server(
+    slow_scorer, double_channel, caplog
+):
+    slow_scorer.delay_seconds = 3.0
+    stub = scoring_pb2_grpc.KeypointScorerStub(double_channel)
     with caplog.at_level(logging.INFO, logger="common.interceptors"):
         with pytest.raises(grpc.aio.AioRpcError) as error:
             await stub.ListExercises(scoring_pb2.ListExercisesRequest(), timeout=0.3)
@@ -175,7 +181,7 @@ async def test_a_call_past_its_deadline_is_cancelled_on_the_server(scorer, chann
     lines = [r for r in caplog.records if r.name == "common.interceptors"]
     assert [r.code for r in lines] == ["DEADLINE_EXCEEDED"]
     assert lines[0].duration_ms < 2000
-    scorer.delay_seconds = 0.0
+    slow_scorer.delay_seconds = 0.0
     await stub.ListExercises(scoring_pb2.ListExercisesRequest(), timeout=5)
 
 
@@ -199,6 +205,6 @@ async def test_calls_over_the_concurrency_cap_are_refused():
         await running.stop(None)
 
 
-async def test_a_port_in_use_fails_loudly(server: RunningServer):
+async def test_a_port_in_use_fails_loudly(double_server: RunningServer):
     with pytest.raises(OSError, match="cannot listen"):
-        await start_server(ServerSettings(port=server.port), [scorer_binding(SlowScorer())])
+        await start_server(ServerSettings(port=double_server.port), [scorer_binding(SlowScorer())])

@@ -1,0 +1,94 @@
+"""The `fitness` console script: probe and check, with clear errors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from client.cli import main
+from common.server import RunningServer
+from tests.common.clips import write_clip
+
+FITNESS = Path(sys.executable).with_name("fitness")
+
+
+def run_cli(args: list[str], capsys) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as done:
+        main(args)
+    captured = capsys.readouterr()
+    return done.value.code or 0, captured.out, captured.err
+
+
+def test_probe_prints_the_upright_size_and_rotation(tmp_path, capsys):
+    video = tmp_path / "clip.mp4"
+    write_clip(video, frames=10, fps=30, rotation_degrees=-90)
+    code, out, _ = run_cli(["probe", str(video), "--json"], capsys)
+    assert code == 0
+    info = json.loads(out)
+    assert (info["width"], info["height"], info["rotation_degrees"]) == (48, 64, -90)
+    assert info["frame_count"] == 10
+
+
+def test_probe_prints_a_table_by_default(tmp_path, capsys):
+    video = tmp_path / "clip.webm"
+    write_clip(video)
+    code, out, _ = run_cli(["probe", str(video)], capsys)
+    assert code == 0
+    assert "codec" in out
+    assert "vp9" in out
+
+
+def test_probe_of_a_text_file_exits_2_with_one_line_saying_why(tmp_path, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello\n" * 50)
+    code, out, err = run_cli(["probe", str(notes)], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("error: ")
+    assert "not a decodable video" in err
+    assert "Traceback" not in err
+
+
+def test_probe_of_a_missing_file_says_to_check_the_path(tmp_path, capsys):
+    code, _, err = run_cli(["probe", str(tmp_path / "nope.mp4")], capsys)
+    assert code == 2
+    assert "check the path" in err
+
+
+def test_an_unknown_command_is_a_usage_error(capsys):
+    code, _, err = run_cli(["dance"], capsys)
+    assert code == 2
+    assert "No such command" in err
+
+
+async def fitness(*args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        str(FITNESS), *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_the_console_script_checks_a_serving_server(double_server: RunningServer):
+    code, out, _ = await fitness("check", f"127.0.0.1:{double_server.port}")
+    assert (code, out.strip()) == (0, "SERVING")
+
+
+async def test_check_exits_1_for_a_service_marked_not_serving(double_server: RunningServer):
+    await double_server.set_serving(False, "fitness.v1.KeypointScorer")
+    code, out, _ = await fitness(
+        "check", f"127.0.0.1:{double_server.port}", "--service", "fitness.v1.KeypointScorer"
+    )
+    assert (code, out.strip()) == (1, "NOT_SERVING")
+
+
+async def test_check_of_an_address_with_no_server_exits_2_unavailable(double_server: RunningServer):
+    port = double_server.port
+    await double_server.stop(None)
+    code, _, err = await fitness("check", f"127.0.0.1:{port}", "--timeout", "2")
+    assert code == 2
+    assert "UNAVAILABLE" in err
