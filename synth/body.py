@@ -99,7 +99,10 @@ class BodyModel:
     """Anny with its COCO keypoint regressor, posed a whole clip at a time."""
 
     def __init__(self) -> None:
-        import anny  # imported here: it initialises warp, which is slow and chatty
+        import warp  # anny's skinning kernels: compiled once, cached under ~/.cache/warp
+
+        warp.config.quiet = True
+        import anny  # imported here: it initialises warp, which takes a moment
 
         self._anny = anny.Anny().to(torch.float32).eval()
         self._regressor = anny.KeypointsRegressor.coco(self._anny)

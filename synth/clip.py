@@ -1,0 +1,253 @@
+"""One gym clip from one seed: a performer, a scene, a moving camera, frames and exact labels.
+
+Everything random about a clip is drawn from `numpy.random.default_rng(seed)` in a fixed
+order, so a seed gives the same clip, pixels and labels on every run. Held-out clips use
+seeds disjoint from training seeds and reach beyond the training ranges (older and heavier
+bodies, more saturated clothes, lower and higher viewpoints, wider lenses).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+
+from synth.appearance import Appearance
+from synth.body import Phenotype, PosedBody, body_model
+from synth.camera import Camera, CameraRig
+from synth.exercises import Performance, perform
+from synth.geometry import Box, Solid, as_point
+from synth.labels import FrameLabel, label_frame
+from synth.render import Lighting, Renderer
+from synth.textures import BACKDROPS, FLOORS, random_texture
+
+ASPECTS = {"4:3": (4, 3), "16:9": (16, 9), "9:16": (9, 16), "3:4": (3, 4)}
+FRAME_RATES = (24.0, 25.0, 30.0, 60.0)
+COCO_KEYPOINTS = 17
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    """What to render: the exercise, the seed, the frame size and rate."""
+
+    exercise: str
+    seed: int
+    width: int
+    height: int
+    fps: float
+    held_out: bool = False
+    reps: int | None = None
+    faults: dict[str, float] | None = None
+    # Clips with the same performer seed show the same person (build and clothes).
+    performer_seed: int | None = None
+
+    @classmethod
+    def sample(
+        cls,
+        exercise: str,
+        seed: int,
+        *,
+        short_side: int = 240,
+        held_out: bool = False,
+        reps: int | None = None,
+        faults: dict[str, float] | None = None,
+    ) -> ClipSpec:
+        """A spec with a random aspect (landscape, portrait or 4:3) and frame rate."""
+        rng = np.random.default_rng([seed, 1])
+        aspect = list(ASPECTS.values())[int(rng.integers(len(ASPECTS)))]
+        long_side = int(round(short_side * max(aspect) / min(aspect) / 2)) * 2
+        width, height = (long_side, short_side) if aspect[0] > aspect[1] else (short_side, long_side)
+        fps = FRAME_RATES[int(rng.integers(len(FRAME_RATES)))]
+        return cls(exercise, seed, width, height, fps, held_out, reps, faults)
+
+
+@dataclass
+class Scene:
+    """Everything in view besides the performer, and the camera's imperfections."""
+
+    lighting: Lighting
+    backdrop: np.ndarray
+    floor: np.ndarray
+    floor_tile_metres: float
+    backdrop_brightness: float
+    props: list[Solid]
+    bystander: tuple[PosedBody, Appearance] | None
+    motion_blur: float  # weight of the previous frame, 0: none
+    noise_sigma: float  # sensor noise, grey levels
+    defocus_sigma: float  # pixels
+    quality: int  # encoder quality (CRF), lower is better
+
+
+def _sample_scene(rng: np.random.Generator, *, held_out: bool) -> Scene:
+    bystander = None
+    if rng.uniform() < 0.2:
+        phenotype = Phenotype.sample(rng, held_out=held_out)
+        heading = rng.uniform(-math.pi, math.pi)
+        place = np.array([rng.uniform(-2.5, 2.5), rng.uniform(1.2, 3.0), 0.0])
+        body = body_model().pose(phenotype, {}, frames=1, root_rotation=np.array([0, 0, heading]))
+        lift = -body.vertices[0, :, 2].min()
+        body = PosedBody(body.vertices + place + [0, 0, lift], body.keypoints + place + [0, 0, lift])
+        bystander = (body, Appearance.sample(rng, held_out=held_out))
+    return Scene(
+        lighting=Lighting.sample(rng),
+        backdrop=random_texture(rng, BACKDROPS),
+        floor=random_texture(rng, FLOORS),
+        floor_tile_metres=float(rng.uniform(0.6, 3.0)),
+        backdrop_brightness=float(rng.uniform(0.55, 1.1)),
+        props=[],
+        bystander=bystander,
+        motion_blur=float(rng.uniform(0.15, 0.45)) if rng.uniform() < 0.3 else 0.0,
+        noise_sigma=float(rng.uniform(0, 7)),
+        defocus_sigma=float(rng.uniform(0.3, 1.1)) if rng.uniform() < 0.3 else 0.0,
+        quality=int(rng.integers(18, 34)),
+    )
+
+
+def _occluder(rng: np.random.Generator, camera: Camera) -> Box:
+    """A box standing between the camera and the performer, hiding part of them."""
+    target = camera.target
+    towards = camera.position - target
+    towards[2] = 0
+    towards /= max(np.linalg.norm(towards), 1e-6)
+    side = np.array([-towards[1], towards[0], 0.0])
+    distance = np.linalg.norm(camera.position[:2] - target[:2]) * rng.uniform(0.25, 0.5)
+    center = target + towards * distance + side * rng.uniform(-0.5, 0.5)
+    height = float(rng.uniform(0.4, 1.2))
+    center[2] = height / 2
+    return Box(as_point(center), (float(rng.uniform(0.3, 0.8)), float(rng.uniform(0.3, 0.8)),
+                                  height), tuple(float(c) for c in rng.uniform(0.1, 0.8, 3)))
+
+
+@dataclass
+class Clip:
+    """A clip ready to render: its spec, performance, scene and per-frame cameras."""
+
+    spec: ClipSpec
+    performance: Performance
+    appearance: Appearance
+    rig: CameraRig
+    cameras: list[Camera]
+    scene: Scene
+
+    @classmethod
+    def build(cls, spec: ClipSpec) -> Clip:
+        """Samples everything about the clip from its seed."""
+        rng = np.random.default_rng([spec.seed, 2])
+        performer_rng = np.random.default_rng([spec.performer_seed or spec.seed, 5])
+        phenotype = Phenotype.sample(performer_rng, held_out=spec.held_out)
+        appearance = Appearance.sample(performer_rng, held_out=spec.held_out)
+        performance = perform(
+            spec.exercise, seed=spec.seed, fps=spec.fps, reps=spec.reps, faults=spec.faults,
+            phenotype=phenotype, held_out=spec.held_out,
+        )
+        scene = _sample_scene(rng, held_out=spec.held_out)
+        rig = CameraRig.sample(rng, held_out=spec.held_out)
+        cameras = rig.cameras(performance.body.keypoints[:, :COCO_KEYPOINTS], spec.width,
+                              spec.height, rng)
+        if rng.uniform() < 0.15:
+            scene.props.append(_occluder(rng, cameras[0]))
+        return cls(spec, performance, appearance, rig, cameras, scene)
+
+    @property
+    def frame_count(self) -> int:
+        return len(self.cameras)
+
+    def frames(
+        self, renderer: Renderer, *, only: set[int] | None = None
+    ) -> Iterator[tuple[int, np.ndarray, FrameLabel]]:
+        """Renders frames in order as (index, image, labels); `only` picks some frames.
+
+        `renderer` must be of the spec's size.
+        """
+        if (renderer.width, renderer.height) != (self.spec.width, self.spec.height):
+            raise ValueError(
+                f"renderer is {renderer.width}x{renderer.height}, "
+                f"clip is {self.spec.width}x{self.spec.height}"
+            )
+        model = body_model()
+        scene = self.scene
+        renderer.set_textures(scene.backdrop, scene.floor)
+        renderer.set_solids([*self.performance.equipment, *scene.props])
+        performer = renderer.mesh(model.faces, self.appearance.vertex_colors(model.regions))
+        meshes = [performer]
+        if scene.bystander is not None:
+            body, look = scene.bystander
+            bystander = renderer.mesh(model.faces, look.vertex_colors(model.regions))
+            bystander.update(body.vertices[0])
+            meshes.append(bystander)
+        noise_rng = np.random.default_rng([self.spec.seed, 3])
+        previous = None
+        body = self.performance.body
+        for index, camera in enumerate(self.cameras):
+            if only is not None and index not in only:
+                previous = None
+                continue
+            performer.update(body.vertices[index])
+            image, depth = renderer.render(
+                camera, meshes, scene.lighting, floor_tile_metres=scene.floor_tile_metres,
+                backdrop_brightness=scene.backdrop_brightness,
+            )
+            label = label_frame(body.keypoints[index, :COCO_KEYPOINTS], body.vertices[index],
+                                camera, depth)
+            degraded = _degrade(image, previous, scene, noise_rng)
+            previous = image
+            yield index, degraded, label
+
+    def metadata(self) -> dict:
+        """Per-video labels: exercise, faults, reps, camera, phenotype, seed."""
+        rig = self.rig
+        return {
+            "exercise": self.spec.exercise,
+            "seed": self.spec.seed,
+            "held_out": self.spec.held_out,
+            "fps": self.spec.fps,
+            "width": self.spec.width,
+            "height": self.spec.height,
+            "frame_count": self.frame_count,
+            "faults": {k: round(v, 3) for k, v in self.performance.faults.items()},
+            "reps": [asdict(rep) for rep in self.performance.reps],
+            "camera": {
+                "azimuth_degrees": round(math.degrees(rig.azimuth), 2),
+                "elevation_degrees": round(math.degrees(rig.elevation), 2),
+                "fov_y_degrees": round(math.degrees(rig.fov_y), 2),
+                "roll_degrees": round(math.degrees(rig.roll), 2),
+                "person_fraction": round(rig.person_fraction, 3),
+                "zoom": round(rig.zoom, 3),
+                "shake_degrees": round(math.degrees(rig.shake), 3),
+            },
+            "phenotype": {k: round(v, 4) for k, v in asdict(self.performance.phenotype).items()},
+            "scene": {
+                "bystander": self.scene.bystander is not None,
+                "occluders": len(self.scene.props),
+                "motion_blur": round(self.scene.motion_blur, 3),
+                "noise_sigma": round(self.scene.noise_sigma, 3),
+            },
+        }
+
+
+def _degrade(
+    image: np.ndarray, previous: np.ndarray | None, scene: Scene, rng: np.random.Generator
+) -> np.ndarray:
+    """What a phone camera does to a clean render: motion blur, defocus, sensor noise."""
+    result = image.astype(np.float32)
+    if scene.motion_blur and previous is not None:
+        result = result * (1 - scene.motion_blur) + previous.astype(np.float32) * scene.motion_blur
+    if scene.defocus_sigma:
+        result = cv2.GaussianBlur(result, (0, 0), scene.defocus_sigma)
+    if scene.noise_sigma:
+        result += rng.normal(0, scene.noise_sigma, result.shape).astype(np.float32)
+    return np.clip(result, 0, 255).astype(np.uint8)
+
+
+def frame_label_json(label: FrameLabel, index: int) -> dict:
+    """One frame's labels as JSON-ready values (pixels to 2 decimals)."""
+    keypoints = [[round(float(x), 2), round(float(y), 2), int(v)] for x, y, v in label.keypoints]
+    return {
+        "index": index,
+        "keypoints": keypoints,
+        "box": [round(float(v), 2) for v in label.box],
+        "area": round(label.area, 1),
+    }

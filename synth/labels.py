@@ -1,0 +1,86 @@
+"""Exact 2D labels of a rendered frame: keypoints with COCO visibility, person box and area.
+
+Glossary of shapes:
+    - keypoint number: K (17, COCO order)
+    - vertex number: V
+
+Visibility follows COCO: 2 visible, 1 in the frame but hidden (behind the body itself,
+equipment or a prop), 0 outside the frame. A keypoint is a joint centre inside the body, so
+it counts as visible when the surface drawn at its pixel is no nearer than the body's own
+flesh around it: its distance to the nearest vertex, with a margin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from synth.camera import Camera
+
+VISIBLE, OCCLUDED, OUTSIDE = 2, 1, 0
+_FLESH_FACTOR = 1.5
+_MARGIN_METRES = 0.03
+
+
+@dataclass(frozen=True)
+class FrameLabel:
+    """Labels of one frame: keypoints (K, 3) as x, y, visibility; box (x, y, w, h); area."""
+
+    keypoints: np.ndarray
+    box: tuple[float, float, float, float]
+    area: float
+
+
+def label_frame(
+    keypoints: np.ndarray, vertices: np.ndarray, camera: Camera, depth: np.ndarray
+) -> FrameLabel:
+    """Labels one frame.
+
+    Args:
+        keypoints: The performer's COCO keypoints (K, 3), world metres.
+        vertices: The performer's mesh vertices (V, 3), world metres.
+        camera: The frame's camera.
+        depth: The rendered depth (H, W), metres along the viewing axis.
+    """
+    height, width = depth.shape
+    pixels, keypoint_depth = camera.project(keypoints)
+    distances = np.sqrt(((keypoints[:, None, :] - vertices[None, ::3, :]) ** 2).sum(-1)).min(1)
+    inside = (
+        (keypoint_depth > camera.near)
+        & (pixels[:, 0] >= 0) & (pixels[:, 0] < width)
+        & (pixels[:, 1] >= 0) & (pixels[:, 1] < height)
+    )
+    visibility = np.full(len(keypoints), OUTSIDE, np.float64)
+    columns = np.clip(pixels[:, 0].astype(int), 0, width - 1)
+    rows = np.clip(pixels[:, 1].astype(int), 0, height - 1)
+    surface = depth[rows, columns]
+    uncovered = keypoint_depth - surface <= _FLESH_FACTOR * distances + _MARGIN_METRES
+    visibility[inside] = np.where(uncovered[inside], VISIBLE, OCCLUDED)
+    vertex_pixels, vertex_depth = camera.project(vertices)
+    box, area = _silhouette(vertex_pixels[vertex_depth > camera.near], width, height)
+    return FrameLabel(np.column_stack([pixels, visibility]), box, area)
+
+
+def _silhouette(
+    pixels: np.ndarray, width: int, height: int
+) -> tuple[tuple[float, float, float, float], float]:
+    """Box (x, y, w, h) and area in pixels of the projected body, clipped to the image.
+
+    The area counts the pixels the body covers (occluded parts included), from its vertices
+    splatted on the image and closed into a silhouette.
+    """
+    on_image = pixels[
+        (pixels[:, 0] >= 0) & (pixels[:, 0] < width) & (pixels[:, 1] >= 0) & (pixels[:, 1] < height)
+    ]
+    if len(on_image) == 0:
+        return (0.0, 0.0, 0.0, 0.0), 0.0
+    x0, y0 = on_image.min(axis=0)
+    x1, y1 = on_image.max(axis=0)
+    mask = np.zeros((height, width), np.uint8)
+    mask[on_image[:, 1].astype(int), on_image[:, 0].astype(int)] = 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+    box = (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+    return box, float(mask.sum())

@@ -1,0 +1,109 @@
+"""Procedural textures for backdrops and floors: RGB uint8 images (H, W, 3), seeded.
+
+Each is built from a few cheap primitives (fractal value noise, stripes, tiles, blurred
+blobs) with random colours, so that no two scenes look alike and a model cannot learn the
+room instead of the person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+TextureMaker = Callable[[np.random.Generator, int], np.ndarray]
+
+
+def fractal_noise(rng: np.random.Generator, size: int, octaves: int = 5) -> np.ndarray:
+    """Value noise in [0, 1], shape (size, size), summed over octaves."""
+    total = np.zeros((size, size), np.float32)
+    amplitude, weight = 1.0, 0.0
+    for octave in range(octaves):
+        cells = 2 ** (octave + 2)
+        grid = rng.random((cells, cells)).astype(np.float32)
+        total += amplitude * cv2.resize(grid, (size, size), interpolation=cv2.INTER_CUBIC)
+        weight += amplitude
+        amplitude *= 0.5
+    return np.clip(total / weight, 0, 1)
+
+
+def _colour(rng: np.random.Generator, dark: float = 0.1, light: float = 0.9) -> np.ndarray:
+    hsv = np.uint8([[[rng.integers(0, 180), rng.integers(0, 160), 255 * rng.uniform(dark, light)]]])
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0, 0].astype(np.float32)
+
+
+def _mix(mask: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a * (1 - mask[..., None]) + b * mask[..., None]).clip(0, 255).astype(np.uint8)
+
+
+def plaster(rng: np.random.Generator, size: int) -> np.ndarray:
+    """A painted wall with soft stains."""
+    return _mix(fractal_noise(rng, size) * rng.uniform(0.3, 1.0), _colour(rng), _colour(rng))
+
+
+def stripes(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Wallpaper or curtain stripes, vertical or slanted, with noise."""
+    x = np.arange(size)[None, :] + np.arange(size)[:, None] * rng.uniform(-0.3, 0.3)
+    period = rng.uniform(8, 60)
+    mask = (np.sin(2 * np.pi * x / period) > rng.uniform(-0.5, 0.5)).astype(np.float32)
+    mask = mask * 0.8 + fractal_noise(rng, size, 3) * 0.2
+    return _mix(mask, _colour(rng), _colour(rng))
+
+
+def tiles(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Tiles or bricks with grout lines."""
+    rows = int(rng.integers(4, 16))
+    cols = int(rng.integers(2, 10))
+    y, x = np.mgrid[0:size, 0:size] / size
+    offset = (np.floor(y * rows) % 2) * 0.5 * (rng.uniform() < 0.5)
+    u, v = (x * cols + offset) % 1, (y * rows) % 1
+    grout = ((u < 0.05) | (v < 0.05)).astype(np.float32)
+    shade = rng.random((rows + 1, cols + 2))[np.floor(y * rows).astype(int),
+                                              np.floor(x * cols + offset).astype(int)]
+    base = _mix(shade.astype(np.float32) * 0.35, _colour(rng), _colour(rng))
+    return _mix(grout, base.astype(np.float32), _colour(rng, 0.05, 0.6))
+
+
+def planks(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Wooden floor planks with grain."""
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+    boards = int(rng.integers(4, 12))
+    board = np.floor(y / size * boards)
+    grain = np.sin(x / size * rng.uniform(20, 60) + fractal_noise(rng, size, 4) * 8 + board * 3)
+    mask = (grain * 0.5 + 0.5) * 0.5 + ((y / size * boards) % 1 < 0.04) * 0.5
+    wood = np.array([rng.uniform(90, 200), rng.uniform(55, 130), rng.uniform(20, 80)], np.float32)
+    return _mix(mask.astype(np.float32), wood, wood * rng.uniform(0.4, 0.7))
+
+
+def blurred_room(rng: np.random.Generator, size: int) -> np.ndarray:
+    """An out-of-focus room: a gradient with large soft blobs of furniture and windows."""
+    image = np.zeros((size, size, 3), np.float32)
+    top, bottom = _colour(rng), _colour(rng)
+    ramp = np.linspace(0, 1, size, dtype=np.float32)[:, None, None]
+    image[:] = top * (1 - ramp) + bottom * ramp
+    for _ in range(int(rng.integers(3, 12))):
+        x0, y0 = rng.integers(0, size, 2)
+        w, h = rng.integers(size // 12, size // 2, 2)
+        cv2.rectangle(image, (int(x0), int(y0)), (int(x0 + w), int(y0 + h)),
+                      _colour(rng, 0.05, 1.0).tolist(), -1)
+    return cv2.GaussianBlur(image, (0, 0), size / rng.uniform(40, 120)).clip(0, 255).astype(
+        np.uint8)
+
+
+def carpet(rng: np.random.Generator, size: int) -> np.ndarray:
+    """A fine-grained carpet or rubber gym floor."""
+    speckle = rng.random((size, size)).astype(np.float32)
+    mask = fractal_noise(rng, size, 6) * 0.6 + speckle * 0.4
+    return _mix(mask, _colour(rng, 0.1, 0.6), _colour(rng, 0.2, 0.8))
+
+
+BACKDROPS: tuple[TextureMaker, ...] = (plaster, stripes, tiles, blurred_room)
+FLOORS: tuple[TextureMaker, ...] = (planks, carpet, tiles, plaster)
+
+
+def random_texture(
+    rng: np.random.Generator, makers: tuple[TextureMaker, ...], size: int = 256
+) -> np.ndarray:
+    """One texture from a random maker of `makers`, in shape (size, size, 3)."""
+    return makers[int(rng.integers(len(makers)))](rng, size)
