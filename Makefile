@@ -11,9 +11,10 @@ BUF_VERSION := 1.75.0
 BUF := $(TOOLS)/node_modules/.bin/buf
 PYTEST_ARGS ?=
 
-# Debian packages: Java for TorchServe; protoc and gRPC for C++ to prove the protos compile
-# for a second language.
+# Debian packages: Java for TorchServe; EGL and Mesa for the gym's OpenGL rendering; protoc
+# and gRPC for C++ to prove the protos compile for a second language.
 JAVA_PACKAGES := openjdk-17-jre-headless
+GL_PACKAGES := libegl1 libgl1-mesa-dri
 CPP_PROTO_PACKAGES := g++ pkg-config protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
 
 # Installs the listed Debian packages that are missing (needs root, as on our machines and CI).
@@ -25,21 +26,29 @@ define debian_packages
 	fi
 endef
 
-.PHONY: setup java proto check lint fmt test test-slow proto-tools clean
+.PHONY: setup java gl bench proto check lint fmt test test-slow proto-tools clean
 
-## setup: the virtual environment with the project (editable) and its dev tools, and Java
-setup: $(STAMP) java
+## setup: the virtual environment with the project (editable), its dev tools and the gym;
+## Java for TorchServe; EGL for rendering
+setup: $(STAMP) java gl
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is needed (torch 2.13.0 CPU wheel)")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,gym]'
 	touch $@
 
 java:
 	@command -v java >/dev/null || { echo "installing Java for TorchServe"; apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(JAVA_PACKAGES); }
+
+gl:
+	$(call debian_packages,$(GL_PACKAGES))
+
+## bench: benchmarks that print tables (one core for the gym, as our CI machines have two)
+bench: setup
+	LP_NUM_THREADS=1 taskset -c 0 $(PY) -m bench.synth_throughput
 
 ## proto: regenerate the Python stubs in common/fitness/v1 from protos/
 proto: $(STAMP)

@@ -67,8 +67,10 @@ def plan_videos(
     root_seed: int = 0,
     short_side: int = 240,
     exercises: tuple[str, ...] = EXERCISES,
+    reps: int | None = None,
 ) -> list[VideoEntry]:
-    """Every video of a set: `groups` performers per exercise, `clips_per_group` each.
+    """Every video of a set: `groups` performers per exercise, `clips_per_group` each, with
+    `reps` repetitions (None: random).
 
     Groups 1 to 7 (fewer when `groups` is small: about a quarter) form the test list.
     """
@@ -79,7 +81,7 @@ def plan_videos(
             for clip in range(1, clips_per_group + 1):
                 spec = ClipSpec.sample(
                     exercise, clip_seed(root_seed, exercise, group, clip),
-                    short_side=short_side, held_out=group in held_out,
+                    short_side=short_side, held_out=group in held_out, reps=reps,
                 )
                 spec = replace(spec, performer_seed=performer_seed(root_seed, exercise, group))
                 entries.append(VideoEntry(exercise, group, clip, spec))

@@ -21,7 +21,7 @@ from synth.camera import Camera
 
 VISIBLE, OCCLUDED, OUTSIDE = 2, 1, 0
 _FLESH_FACTOR = 1.5
-_MARGIN_METRES = 0.03
+_MARGIN_METRES = 0.05
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,97 @@
+"""Gym data sets in the real formats: UCF101 layout and lists, COCO keypoints, determinism."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pycocotools.coco import COCO
+
+from common.video import probe_video
+from synth.clip import Clip, ClipSpec
+from synth.dataset import plan_videos, write_poses, write_videos
+from synth.preview import contact_sheet
+from synth.render import Renderer
+
+TWO = ("BodyWeightSquats", "PushUps")
+
+
+@pytest.fixture(scope="module")
+def ucf(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("ucf")
+    entries = plan_videos(groups=4, clips_per_group=1, short_side=96, exercises=TWO, reps=1)
+    write_videos(out, [e for e in entries if e.group in (1, 2)])  # a test and a train group
+    return out
+
+
+def test_the_ucf101_lists_parse_and_match_the_files(ucf):
+    classes = dict(line.split() for line in (ucf / "classInd.txt").read_text().splitlines())
+    assert classes == {"1": "BodyWeightSquats", "2": "PushUps"}
+    train = [line.split() for line in (ucf / "trainlist01.txt").read_text().splitlines()]
+    test = [line.split() for line in (ucf / "testlist01.txt").read_text().splitlines()]
+    assert train and test
+    for path, index in train:
+        assert path.split("/")[0] == classes[index]
+    listed = {row[0] for row in train + test}
+    on_disk = {str(p.relative_to(ucf)) for p in ucf.rglob("*.mp4")}
+    assert listed == on_disk
+    assert all(Path(p).name.startswith(f"v_{p.split('/')[0]}_g") for p in listed)
+
+
+def test_each_video_has_labels_that_match_it(ucf):
+    for video in ucf.rglob("*.mp4"):
+        labels = json.loads(video.with_suffix(".json").read_text())
+        info = probe_video(video)
+        assert (info.width, info.height) == (labels["width"], labels["height"])
+        assert info.frame_count == labels["frame_count"] == len(labels["frames"])
+        assert labels["exercise"] == video.parent.name
+        assert len(labels["reps"]) == 1
+        frame = labels["frames"][0]
+        assert len(frame["keypoints"]) == 17
+        assert {v for _, _, v in frame["keypoints"]} <= {0, 1, 2}
+
+
+def test_test_groups_are_rendered_with_held_out_ranges(ucf):
+    test = (ucf / "testlist01.txt").read_text().split()
+    for path in test:
+        assert json.loads((ucf / path).with_suffix(".json").read_text())["held_out"] is True
+
+
+def test_the_coco_json_loads_in_pycocotools(tmp_path):
+    counts = write_poses(tmp_path, images=10, val_fraction=0.3, short_side=96)
+    assert counts == {"train": 7, "val": 3}
+    coco = COCO(str(tmp_path / "annotations" / "person_keypoints_train.json"))
+    assert coco.getCatIds(catNms=["person"]) == [1]
+    assert len(coco.getImgIds()) == 7
+    for annotation in coco.loadAnns(coco.getAnnIds()):
+        assert len(annotation["keypoints"]) == 51
+        assert annotation["num_keypoints"] == sum(v > 0 for v in annotation["keypoints"][2::3])
+        image = coco.loadImgs(annotation["image_id"])[0]
+        assert (tmp_path / "train" / image["file_name"]).is_file()
+
+
+def test_the_same_seed_gives_the_same_labels_and_pixels():
+    spec = ClipSpec.sample("JumpingJack", 1234, short_side=96, reps=1)
+    runs = []
+    for _ in range(2):
+        renderer = Renderer(spec.width, spec.height)
+        clip = Clip.build(spec)
+        frames = list(clip.frames(renderer, only={0, 5}))
+        runs.append((clip.metadata(), frames))
+        renderer.release()
+    (meta_a, frames_a), (meta_b, frames_b) = runs
+    assert meta_a == meta_b
+    for (ia, image_a, label_a), (ib, image_b, label_b) in zip(frames_a, frames_b, strict=True):
+        assert ia == ib
+        np.testing.assert_array_equal(label_a.keypoints, label_b.keypoints)
+        np.testing.assert_array_equal(image_a, image_b)
+    other = Clip.build(ClipSpec.sample("JumpingJack", 1235, short_side=96, reps=1))
+    assert other.metadata() != meta_a
+
+
+def test_the_contact_sheet_has_a_row_per_exercise():
+    sheet = contact_sheet(frames_per_clip=2, short_side=96, exercises=TWO)
+    assert sheet.ndim == 3
+    assert sheet.shape[0] >= 2 * 200
