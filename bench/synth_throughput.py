@@ -53,15 +53,19 @@ def main() -> None:
     cv2.setNumThreads(1)
     body_model()  # built once, outside the timings
     print("Synthetic gym throughput, one core (pose, render + label, encode H.264)")
-    print(f"| size | frames | pose ms/frame | render+label ms/frame | encode ms/frame | "
-          f"whole path frames/s |")
+    print(
+        "| size | frames | pose ms/frame | render+label ms/frame | encode ms/frame | "
+        "whole path frames/s |"
+    )
     print("|---|---|---|---|---|---|")
     for width, height in SIZES:
         t = measure(width, height)
         per = 1000 / t["frames"]
-        print(f"| {width}x{height} | {t['frames']} | {t['pose'] * per:.2f} | "
-              f"{t['render_label'] * per:.2f} | {max(t['encode'], 0) * per:.2f} | "
-              f"{t['frames'] / t['whole']:.1f} |")
+        print(
+            f"| {width}x{height} | {t['frames']} | {t['pose'] * per:.2f} | "
+            f"{t['render_label'] * per:.2f} | {max(t['encode'], 0) * per:.2f} | "
+            f"{t['frames'] / t['whole']:.1f} |"
+        )
 
 
 if __name__ == "__main__":

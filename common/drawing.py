@@ -43,7 +43,7 @@ def draw_skeleton(
     if keypoints.shape != (17, 3):
         raise ValueError(f"expected keypoints of shape (17, 3), got {keypoints.shape}")
     width = thickness or max(1, round(min(image.shape[:2]) / 160))
-    points = [(int(round(x)), int(round(y))) for x, y, _ in keypoints]
+    points = [(round(x), round(y)) for x, y, _ in keypoints]
     shown = keypoints[:, 2] > min_score
     for a, b in LIMBS:
         if shown[a] and shown[b]:
@@ -52,7 +52,9 @@ def draw_skeleton(
         if not shown[index]:
             continue
         color = (
-            tuple(int(c) for c in joint_colors[index]) if joint_colors is not None else (255, 255, 255)
+            tuple(int(c) for c in joint_colors[index])
+            if joint_colors is not None
+            else (255, 255, 255)
         )
         hollow = score == 1 and joint_colors is None  # COCO "labelled but hidden"
         cv2.circle(image, point, width + 2, color, 1 if hollow else -1, cv2.LINE_AA)

@@ -21,7 +21,7 @@ from synth.camera import Camera, CameraRig
 from synth.exercises import Performance, perform
 from synth.geometry import Box, Solid, as_point
 from synth.labels import FrameLabel, label_frame
-from synth.render import Lighting, Renderer
+from synth.render import Lighting, MeshBuffers, Renderer
 from synth.textures import BACKDROPS, FLOORS, random_texture
 
 ASPECTS = {"4:3": (4, 3), "16:9": (16, 9), "9:16": (9, 16), "3:4": (3, 4)}
@@ -58,8 +58,10 @@ class ClipSpec:
         """A spec with a random aspect (landscape, portrait or 4:3) and frame rate."""
         rng = np.random.default_rng([seed, 1])
         aspect = list(ASPECTS.values())[int(rng.integers(len(ASPECTS)))]
-        long_side = int(round(short_side * max(aspect) / min(aspect) / 2)) * 2
-        width, height = (long_side, short_side) if aspect[0] > aspect[1] else (short_side, long_side)
+        long_side = round(short_side * max(aspect) / min(aspect) / 2) * 2
+        width, height = (
+            (long_side, short_side) if aspect[0] > aspect[1] else (short_side, long_side)
+        )
         fps = FRAME_RATES[int(rng.integers(len(FRAME_RATES)))]
         return cls(exercise, seed, width, height, fps, held_out, reps, faults)
 
@@ -89,7 +91,9 @@ def _sample_scene(rng: np.random.Generator, *, held_out: bool) -> Scene:
         place = np.array([rng.uniform(-2.5, 2.5), rng.uniform(1.2, 3.0), 0.0])
         body = body_model().pose(phenotype, {}, frames=1, root_rotation=np.array([0, 0, heading]))
         lift = -body.vertices[0, :, 2].min()
-        body = PosedBody(body.vertices + place + [0, 0, lift], body.keypoints + place + [0, 0, lift])
+        body = PosedBody(
+            body.vertices + place + [0, 0, lift], body.keypoints + place + [0, 0, lift]
+        )
         bystander = (body, Appearance.sample(rng, held_out=held_out))
     return Scene(
         lighting=Lighting.sample(rng),
@@ -117,8 +121,11 @@ def _occluder(rng: np.random.Generator, camera: Camera) -> Box:
     center = target + towards * distance + side * rng.uniform(-0.5, 0.5)
     height = float(rng.uniform(0.4, 1.2))
     center[2] = height / 2
-    return Box(as_point(center), (float(rng.uniform(0.3, 0.8)), float(rng.uniform(0.3, 0.8)),
-                                  height), tuple(float(c) for c in rng.uniform(0.1, 0.8, 3)))
+    return Box(
+        as_point(center),
+        (float(rng.uniform(0.3, 0.8)), float(rng.uniform(0.3, 0.8)), height),
+        tuple(float(c) for c in rng.uniform(0.1, 0.8, 3)),
+    )
 
 
 @dataclass
@@ -140,13 +147,19 @@ class Clip:
         phenotype = Phenotype.sample(performer_rng, held_out=spec.held_out)
         appearance = Appearance.sample(performer_rng, held_out=spec.held_out)
         performance = perform(
-            spec.exercise, seed=spec.seed, fps=spec.fps, reps=spec.reps, faults=spec.faults,
-            phenotype=phenotype, held_out=spec.held_out,
+            spec.exercise,
+            seed=spec.seed,
+            fps=spec.fps,
+            reps=spec.reps,
+            faults=spec.faults,
+            phenotype=phenotype,
+            held_out=spec.held_out,
         )
         scene = _sample_scene(rng, held_out=spec.held_out)
         rig = CameraRig.sample(rng, held_out=spec.held_out)
-        cameras = rig.cameras(performance.body.keypoints[:, :COCO_KEYPOINTS], spec.width,
-                              spec.height, rng)
+        cameras = rig.cameras(
+            performance.body.keypoints[:, :COCO_KEYPOINTS], spec.width, spec.height, rng
+        )
         if rng.uniform() < 0.15:
             scene.props.append(_occluder(rng, cameras[0]))
         return cls(spec, performance, appearance, rig, cameras, scene)
@@ -178,6 +191,20 @@ class Clip:
             bystander = renderer.mesh(model.faces, look.vertex_colors(model.regions))
             bystander.update(body.vertices[0])
             meshes.append(bystander)
+        try:
+            yield from self._render_frames(renderer, performer, meshes, only)
+        finally:
+            for mesh in meshes:
+                mesh.release()
+
+    def _render_frames(
+        self,
+        renderer: Renderer,
+        performer: MeshBuffers,
+        meshes: list[MeshBuffers],
+        only: set[int] | None,
+    ) -> Iterator[tuple[int, np.ndarray, FrameLabel]]:
+        scene = self.scene
         noise_rng = np.random.default_rng([self.spec.seed, 3])
         previous = None
         body = self.performance.body
@@ -187,11 +214,15 @@ class Clip:
                 continue
             performer.update(body.vertices[index])
             image, depth = renderer.render(
-                camera, meshes, scene.lighting, floor_tile_metres=scene.floor_tile_metres,
+                camera,
+                meshes,
+                scene.lighting,
+                floor_tile_metres=scene.floor_tile_metres,
                 backdrop_brightness=scene.backdrop_brightness,
             )
-            label = label_frame(body.keypoints[index, :COCO_KEYPOINTS], body.vertices[index],
-                                camera, depth)
+            label = label_frame(
+                body.keypoints[index, :COCO_KEYPOINTS], body.vertices[index], camera, depth
+            )
             degraded = _degrade(image, previous, scene, noise_rng)
             previous = image
             yield index, degraded, label

@@ -14,6 +14,7 @@ every pixel (H, W) in metres along the viewing axis, which the labels use for vi
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -150,8 +151,11 @@ class Lighting:
         elevation = math.radians(rng.uniform(25, 85))
         azimuth = rng.uniform(0, 2 * math.pi)
         direction = np.array(
-            [math.cos(azimuth) * math.cos(elevation), math.sin(azimuth) * math.cos(elevation),
-             math.sin(elevation)]
+            [
+                math.cos(azimuth) * math.cos(elevation),
+                math.sin(azimuth) * math.cos(elevation),
+                math.sin(elevation),
+            ]
         )
         warmth = rng.uniform(-0.15, 0.15)
         intensity = rng.uniform(0.45, 1.0)
@@ -163,18 +167,28 @@ class Lighting:
 class MeshBuffers:
     """A triangle mesh on the GPU whose vertex positions change every frame."""
 
-    def __init__(self, ctx: moderngl.Context, program: moderngl.Program,
-                 shadow_program: moderngl.Program, faces: np.ndarray, colors: np.ndarray):
+    def __init__(
+        self,
+        ctx: moderngl.Context,
+        program: moderngl.Program,
+        shadow_program: moderngl.Program,
+        faces: np.ndarray,
+        colors: np.ndarray,
+    ):
         count = len(colors)
         self._faces = faces
         self._positions = ctx.buffer(reserve=count * 12, dynamic=True)
         self._normals = ctx.buffer(reserve=count * 12, dynamic=True)
         self._colors = ctx.buffer(colors.astype("f4").tobytes())
         index = ctx.buffer(faces.astype("i4").tobytes())
+        self._buffers = (self._positions, self._normals, self._colors, index)
         self.vao = ctx.vertex_array(
             program,
-            [(self._positions, "3f", "in_position"), (self._normals, "3f", "in_normal"),
-             (self._colors, "3f", "in_color")],
+            [
+                (self._positions, "3f", "in_position"),
+                (self._normals, "3f", "in_normal"),
+                (self._colors, "3f", "in_color"),
+            ],
             index_buffer=index,
         )
         self.shadow_vao = ctx.vertex_array(
@@ -186,6 +200,11 @@ class MeshBuffers:
         self._incidence = scipy.sparse.csr_matrix(
             (np.ones(len(rows), np.float32), (rows, cols)), shape=(count, len(faces))
         )
+
+    def release(self) -> None:
+        """Frees the GPU buffers."""
+        for resource in (self.vao, self.shadow_vao, *self._buffers):
+            resource.release()
 
     def update(self, vertices: np.ndarray) -> None:
         """Uploads vertex positions (V, 3) and their smooth normals."""
@@ -212,9 +231,13 @@ def _box(box: Box) -> np.ndarray:
             normal = np.zeros(3)
             normal[axis] = sign
             u, v = np.eye(3)[(axis + 1) % 3], np.eye(3)[(axis + 2) % 3]
-            corners = [center + normal * half[axis] + su * u * half[(axis + 1) % 3]
-                       + sv * v * half[(axis + 2) % 3]
-                       for su, sv in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+            corners = [
+                center
+                + normal * half[axis]
+                + su * u * half[(axis + 1) % 3]
+                + sv * v * half[(axis + 2) % 3]
+                for su, sv in ((-1, -1), (1, -1), (1, 1), (-1, 1))
+            ]
             for a, b, c in ((0, 1, 2), (0, 2, 3)):
                 triangles += [(*corners[i], *normal, *box.color) for i in (a, b, c)]
     return np.asarray(triangles)
@@ -232,31 +255,50 @@ def _cylinder(cylinder: Cylinder, segments: int = 16) -> np.ndarray:
     for i in range(segments):
         a0, a1 = 2 * math.pi * i / segments, 2 * math.pi * (i + 1) / segments
         n0, n1 = math.cos(a0) * u + math.sin(a0) * v, math.cos(a1) * u + math.sin(a1) * v
-        p = [start + cylinder.radius * n0, start + cylinder.radius * n1,
-             end + cylinder.radius * n1, end + cylinder.radius * n0]
+        p = [
+            start + cylinder.radius * n0,
+            start + cylinder.radius * n1,
+            end + cylinder.radius * n1,
+            end + cylinder.radius * n0,
+        ]
         normals = [n0, n1, n1, n0]
         for tri in ((0, 1, 2), (0, 2, 3)):
             triangles += [(*p[i], *normals[i], *cylinder.color) for i in tri]
-        for center, normal, q0, q1 in ((start, -axis_unit, p[1], p[0]), (end, axis_unit, p[3], p[2])):
+        for center, normal, q0, q1 in (
+            (start, -axis_unit, p[1], p[0]),
+            (end, axis_unit, p[3], p[2]),
+        ):
             triangles += [(*point, *normal, *cylinder.color) for point in (center, q0, q1)]
     return np.asarray(triangles)
 
 
+@functools.cache
+def gl_context() -> moderngl.Context:
+    """The process's one offscreen OpenGL context (EGL).
+
+    Every renderer draws in it: GL calls go to the context made current last, so two contexts
+    in one thread would draw into each other's objects.
+    """
+    return moderngl.create_standalone_context(backend="egl")
+
+
 class Renderer:
-    """An offscreen OpenGL context drawing W x H frames; reuse it for many clips of that size."""
+    """Draws W x H frames offscreen; reuse it for many clips of that size."""
 
     def __init__(self, width: int, height: int) -> None:
         self.width, self.height = width, height
-        self.ctx = moderngl.create_standalone_context(backend="egl")
+        self.ctx = gl_context()
         self._color = self.ctx.renderbuffer((width, height), 4)
         self._depth = self.ctx.depth_texture((width, height))
         self.fbo = self.ctx.framebuffer([self._color], self._depth)
         self.lit = self.ctx.program(vertex_shader=_LIT_VERTEX, fragment_shader=_LIT_FRAGMENT)
-        self.shadow = self.ctx.program(vertex_shader=_SHADOW_VERTEX,
-                                       fragment_shader=_SHADOW_FRAGMENT)
+        self.shadow = self.ctx.program(
+            vertex_shader=_SHADOW_VERTEX, fragment_shader=_SHADOW_FRAGMENT
+        )
         self.floor = self.ctx.program(vertex_shader=_FLOOR_VERTEX, fragment_shader=_FLOOR_FRAGMENT)
-        self.backdrop = self.ctx.program(vertex_shader=_BACKDROP_VERTEX,
-                                         fragment_shader=_BACKDROP_FRAGMENT)
+        self.backdrop = self.ctx.program(
+            vertex_shader=_BACKDROP_VERTEX, fragment_shader=_BACKDROP_FRAGMENT
+        )
         quad = np.array([-1, -1, 1, -1, 1, 1, -1, -1, 1, 1, -1, 1], "f4")
         self._backdrop_vao = self.ctx.vertex_array(
             self.backdrop, [(self.ctx.buffer(quad.tobytes()), "2f", "in_position")]
@@ -269,6 +311,7 @@ class Renderer:
         self._textures: dict[str, moderngl.Texture] = {}
         self._solids: moderngl.VertexArray | None = None
         self._solids_shadow: moderngl.VertexArray | None = None
+        self._solids_buffer: moderngl.Buffer | None = None
 
     def mesh(self, faces: np.ndarray, colors: np.ndarray) -> MeshBuffers:
         """GPU buffers for a mesh with per-vertex colours (V, 3) in [0, 1]."""
@@ -280,8 +323,9 @@ class Renderer:
             old = self._textures.pop(name, None)
             if old is not None:
                 old.release()
-            texture = self.ctx.texture((image.shape[1], image.shape[0]), 3,
-                                       np.ascontiguousarray(image).tobytes())
+            texture = self.ctx.texture(
+                (image.shape[1], image.shape[0]), 3, np.ascontiguousarray(image).tobytes()
+            )
             texture.build_mipmaps()
             texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
             texture.repeat_x = texture.repeat_y = True
@@ -290,9 +334,12 @@ class Renderer:
     def set_solids(self, solids: tuple[Solid, ...] | list[Solid]) -> None:
         """Sets the static solids (equipment, props) of the scene."""
         triangles = solid_triangles(solids)
-        self._solids = self._solids_shadow = None
+        for resource in (self._solids, self._solids_shadow, self._solids_buffer):
+            if resource is not None:
+                resource.release()
+        self._solids = self._solids_shadow = self._solids_buffer = None
         if len(triangles):
-            buffer = self.ctx.buffer(triangles.tobytes())
+            buffer = self._solids_buffer = self.ctx.buffer(triangles.tobytes())
             self._solids = self.ctx.vertex_array(
                 self.lit, [(buffer, "3f 3f 3f", "in_position", "in_normal", "in_color")]
             )
@@ -361,19 +408,25 @@ class Renderer:
         image = np.frombuffer(self.fbo.read(components=3), np.uint8)
         image = image.reshape(self.height, self.width, 3)[::-1]
         depth_buffer = np.frombuffer(self._depth.read(), np.float32).reshape(
-            self.height, self.width)[::-1]
+            self.height, self.width
+        )[::-1]
         return np.ascontiguousarray(image), _linear_depth(depth_buffer, camera)
 
     @staticmethod
-    def _set_light(program: moderngl.Program, lighting: Lighting,
-                   light: tuple[float, ...]) -> None:
+    def _set_light(program: moderngl.Program, lighting: Lighting, light: tuple[float, ...]) -> None:
         program["light_dir"] = light
         program["light_color"] = tuple(float(x) for x in lighting.color)
         program["ambient"] = tuple(float(x) for x in lighting.ambient)
 
     def release(self) -> None:
-        """Frees the GL context."""
-        self.ctx.release()
+        """Frees this renderer's framebuffer, textures and solids (the shared context stays)."""
+        self.set_solids([])
+        for texture in self._textures.values():
+            texture.release()
+        self._textures.clear()
+        self.fbo.release()
+        self._color.release()
+        self._depth.release()
 
 
 def _linear_depth(buffer: np.ndarray, camera: Camera) -> np.ndarray:

@@ -1,12 +1,15 @@
-"""Procedural textures for backdrops and floors: RGB uint8 images (H, W, 3), seeded.
+"""Textures for backdrops and floors: RGB uint8 images (H, W, 3), seeded.
 
-Each is built from a few cheap primitives (fractal value noise, stripes, tiles, blurred
-blobs) with random colours, so that no two scenes look alike and a model cannot learn the
-room instead of the person.
+Procedural ones are built from a few cheap primitives (fractal value noise, stripes, tiles,
+blurred blobs) with random colours; photographic ones are random crops, flips and colour
+shifts of the openly licensed images that scikit-image ships in its wheel (CC0 photos
+`coffee` and `chelsea`, the public-domain `rocket`, CC0 textures `brick`, `grass` and
+`gravel`). No two scenes look alike, so a model cannot learn the room instead of the person.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import cv2
@@ -59,8 +62,9 @@ def tiles(rng: np.random.Generator, size: int) -> np.ndarray:
     offset = (np.floor(y * rows) % 2) * 0.5 * (rng.uniform() < 0.5)
     u, v = (x * cols + offset) % 1, (y * rows) % 1
     grout = ((u < 0.05) | (v < 0.05)).astype(np.float32)
-    shade = rng.random((rows + 1, cols + 2))[np.floor(y * rows).astype(int),
-                                              np.floor(x * cols + offset).astype(int)]
+    shade = rng.random((rows + 1, cols + 2))[
+        np.floor(y * rows).astype(int), np.floor(x * cols + offset).astype(int)
+    ]
     base = _mix(shade.astype(np.float32) * 0.35, _colour(rng), _colour(rng))
     return _mix(grout, base.astype(np.float32), _colour(rng, 0.05, 0.6))
 
@@ -85,10 +89,16 @@ def blurred_room(rng: np.random.Generator, size: int) -> np.ndarray:
     for _ in range(int(rng.integers(3, 12))):
         x0, y0 = rng.integers(0, size, 2)
         w, h = rng.integers(size // 12, size // 2, 2)
-        cv2.rectangle(image, (int(x0), int(y0)), (int(x0 + w), int(y0 + h)),
-                      _colour(rng, 0.05, 1.0).tolist(), -1)
-    return cv2.GaussianBlur(image, (0, 0), size / rng.uniform(40, 120)).clip(0, 255).astype(
-        np.uint8)
+        cv2.rectangle(
+            image,
+            (int(x0), int(y0)),
+            (int(x0 + w), int(y0 + h)),
+            _colour(rng, 0.05, 1.0).tolist(),
+            -1,
+        )
+    return (
+        cv2.GaussianBlur(image, (0, 0), size / rng.uniform(40, 120)).clip(0, 255).astype(np.uint8)
+    )
 
 
 def carpet(rng: np.random.Generator, size: int) -> np.ndarray:
@@ -98,8 +108,41 @@ def carpet(rng: np.random.Generator, size: int) -> np.ndarray:
     return _mix(mask, _colour(rng, 0.1, 0.6), _colour(rng, 0.2, 0.8))
 
 
-BACKDROPS: tuple[TextureMaker, ...] = (plaster, stripes, tiles, blurred_room)
-FLOORS: tuple[TextureMaker, ...] = (planks, carpet, tiles, plaster)
+@functools.cache
+def _photo(name: str) -> np.ndarray:
+    import skimage.data  # the gym extra; loads the image bundled in the wheel
+
+    image = getattr(skimage.data, name)()
+    return np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image[..., :3]
+
+
+def _photo_crop(rng: np.random.Generator, size: int, names: tuple[str, ...]) -> np.ndarray:
+    """A random crop of a random photo, flipped and tinted, resized to (size, size, 3)."""
+    image = _photo(names[int(rng.integers(len(names)))])
+    height, width = image.shape[:2]
+    side = int(rng.uniform(0.5, 1.0) * min(height, width))
+    top, left = int(rng.integers(0, height - side + 1)), int(rng.integers(0, width - side + 1))
+    crop = image[top : top + side, left : left + side]
+    if rng.uniform() < 0.5:
+        crop = crop[:, ::-1]
+    grey = np.ptp(crop.astype(np.int16), axis=2).mean() < 2
+    tint = rng.uniform(0.5, 1.3, 3) if grey else rng.uniform(0.85, 1.15, 3)
+    crop = cv2.resize(np.ascontiguousarray(crop), (size, size), interpolation=cv2.INTER_AREA)
+    return np.clip(crop * tint * rng.uniform(0.7, 1.2), 0, 255).astype(np.uint8)
+
+
+def photo_backdrop(rng: np.random.Generator, size: int) -> np.ndarray:
+    """A photograph behind the performer."""
+    return _photo_crop(rng, size, ("coffee", "chelsea", "rocket", "brick"))
+
+
+def photo_floor(rng: np.random.Generator, size: int) -> np.ndarray:
+    """A photographed ground texture, tinted."""
+    return _photo_crop(rng, size, ("gravel", "grass", "brick"))
+
+
+BACKDROPS: tuple[TextureMaker, ...] = (plaster, stripes, tiles, blurred_room, photo_backdrop)
+FLOORS: tuple[TextureMaker, ...] = (planks, carpet, tiles, plaster, photo_floor)
 
 
 def random_texture(

@@ -31,7 +31,8 @@ def test_the_ucf101_lists_parse_and_match_the_files(ucf):
     assert classes == {"1": "BodyWeightSquats", "2": "PushUps"}
     train = [line.split() for line in (ucf / "trainlist01.txt").read_text().splitlines()]
     test = [line.split() for line in (ucf / "testlist01.txt").read_text().splitlines()]
-    assert train and test
+    assert train
+    assert test
     for path, index in train:
         assert path.split("/")[0] == classes[index]
     listed = {row[0] for row in train + test}

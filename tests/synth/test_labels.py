@@ -43,11 +43,16 @@ def camera_at(azimuth_degrees: float, distance: float = 4.0, height: float = 0.9
 
 def render_and_label(renderer: Renderer, body: PosedBody, camera: Camera):
     model = body_model()
-    mesh = renderer.mesh(model.faces, Appearance.sample(np.random.default_rng(0)).vertex_colors(
-        model.regions))
+    mesh = renderer.mesh(
+        model.faces, Appearance.sample(np.random.default_rng(0)).vertex_colors(model.regions)
+    )
     mesh.update(body.vertices[0])
-    lighting = Lighting(np.array([0.3, -0.5, 0.8]) / np.linalg.norm([0.3, -0.5, 0.8]),
-                        np.ones(3), np.full(3, 0.3), 0.3)
+    lighting = Lighting(
+        np.array([0.3, -0.5, 0.8]) / np.linalg.norm([0.3, -0.5, 0.8]),
+        np.ones(3),
+        np.full(3, 0.3),
+        0.3,
+    )
     _, depth = renderer.render(camera, [mesh], lighting)
     return label_frame(body.keypoints[0, :17], body.vertices[0], camera, depth), depth
 
@@ -91,6 +96,8 @@ def test_the_box_holds_every_keypoint_in_the_frame(renderer, standing):
     label, _ = render_and_label(renderer, standing, camera_at(45))
     x, y, w, h = label.box
     inside = label.keypoints[label.keypoints[:, 2] > 0]
-    assert (inside[:, 0] >= x).all() and (inside[:, 0] <= x + w).all()
-    assert (inside[:, 1] >= y).all() and (inside[:, 1] <= y + h).all()
+    assert (inside[:, 0] >= x).all()
+    assert (inside[:, 0] <= x + w).all()
+    assert (inside[:, 1] >= y).all()
+    assert (inside[:, 1] <= y + h).all()
     assert 0.3 * w * h < label.area < w * h
