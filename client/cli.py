@@ -99,8 +99,12 @@ async def _health_status(address: str, service: str, timeout_seconds: float) -> 
 def _progress() -> Progress:
     """A progress bar on a terminal; silent when the output is a file or a pipe."""
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), disable=not sys.stderr.isatty(), console=Console(stderr=True),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        disable=not sys.stderr.isatty(),
+        console=Console(stderr=True),
     )
 
 
@@ -125,13 +129,16 @@ def synth_videos(
     """Render exercise videos in UCF101's layout with split lists and a labels JSON each."""
     from synth.dataset import plan_videos, write_videos
 
-    entries = plan_videos(groups=groups, clips_per_group=clips, root_seed=seed,
-                          short_side=short_side)
+    entries = plan_videos(
+        groups=groups, clips_per_group=clips, root_seed=seed, short_side=short_side
+    )
     if dry_run:
         for entry in entries:
             split = "test" if entry.spec.held_out else "train"
-            typer.echo(f"{split}\t{entry.relative_path}\t{entry.spec.width}x{entry.spec.height}"
-                       f"@{entry.spec.fps:g}")
+            typer.echo(
+                f"{split}\t{entry.relative_path}\t{entry.spec.width}x{entry.spec.height}"
+                f"@{entry.spec.fps:g}"
+            )
         return
     with _progress() as bar:
         task = bar.add_task("rendering videos", total=len(entries))
@@ -152,8 +159,14 @@ def synth_poses(
 
     with _progress() as bar:
         task = bar.add_task("rendering images", total=images)
-        counts = write_poses(out, images=images, val_fraction=val_fraction, root_seed=seed,
-                             short_side=short_side, progress=lambda n: bar.advance(task, n))
+        counts = write_poses(
+            out,
+            images=images,
+            val_fraction=val_fraction,
+            root_seed=seed,
+            short_side=short_side,
+            progress=lambda n: bar.advance(task, n),
+        )
     typer.echo(f"wrote {counts['train']} train and {counts['val']} val images to {out}")
 
 

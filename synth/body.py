@@ -162,8 +162,11 @@ class BodyModel:
         Returns:
             Vertices (T, V, 3) and keypoints (T, K, 3) in world metres.
         """
-        arrays = [np.atleast_2d(r) for r in (*rotations.values(), root_rotation, root_translation)
-                  if r is not None]
+        arrays = [
+            np.atleast_2d(r)
+            for r in (*rotations.values(), root_rotation, root_translation)
+            if r is not None
+        ]
         count = frames or max((a.shape[0] for a in arrays), default=1)
         pose = torch.eye(4).repeat(count, len(self.bone_labels), 1, 1)
         for name, rotvec in rotations.items():
@@ -206,4 +209,3 @@ def degrees(*xyz: float) -> np.ndarray:
     """A rotation vector from rotations in degrees about x, y and z (small-angle friendly:
     the components are simply converted, not composed)."""
     return np.radians(np.asarray(xyz, dtype=np.float64))
-

@@ -138,8 +138,9 @@ class CameraRig:
         )
         distance = 4.0
         for _ in range(3):  # the box's size in the image is nearly proportional to 1/distance
-            camera = Camera(target + direction * distance, target, self.roll, self.fov_y, width,
-                            height)
+            camera = Camera(
+                target + direction * distance, target, self.roll, self.fov_y, width, height
+            )
             pixels, _ = camera.project(flat)
             box_height = pixels[:, 1].max() - pixels[:, 1].min()
             box_width = pixels[:, 0].max() - pixels[:, 0].min()

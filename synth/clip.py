@@ -128,6 +128,29 @@ def _occluder(rng: np.random.Generator, camera: Camera) -> Box:
     )
 
 
+class _FleshDistance:
+    """Each keypoint's distance to the nearest vertex of the body, per frame.
+
+    The flesh around a joint moves with it, so the nearest vertices are searched among the
+    ones nearest in the first frame only.
+    """
+
+    CANDIDATES = 96
+
+    def __init__(self, body: PosedBody) -> None:
+        self._body = body
+        first = body.vertices[0]
+        keypoints = body.keypoints[0, :COCO_KEYPOINTS]
+        distances = np.linalg.norm(first[None] - keypoints[:, None], axis=2)
+        self._candidates = np.argsort(distances, axis=1)[:, : self.CANDIDATES]
+
+    def at(self, frame: int) -> np.ndarray:
+        """Distances (K,) in metres for one frame."""
+        near = self._body.vertices[frame][self._candidates]  # (K, CANDIDATES, 3)
+        keypoints = self._body.keypoints[frame, :COCO_KEYPOINTS, None]
+        return np.linalg.norm(near - keypoints, axis=2).min(axis=1)
+
+
 @dataclass
 class Clip:
     """A clip ready to render: its spec, performance, scene and per-frame cameras."""
@@ -206,6 +229,11 @@ class Clip:
     ) -> Iterator[tuple[int, np.ndarray, FrameLabel]]:
         scene = self.scene
         noise_rng = np.random.default_rng([self.spec.seed, 3])
+        noise = None
+        if scene.noise_sigma:
+            size = (self.spec.height + _NOISE_MARGIN, self.spec.width + _NOISE_MARGIN, 3)
+            noise = noise_rng.standard_normal(size, dtype=np.float32) * scene.noise_sigma
+        flesh = _FleshDistance(self.performance.body)
         previous = None
         body = self.performance.body
         for index, camera in enumerate(self.cameras):
@@ -219,11 +247,16 @@ class Clip:
                 scene.lighting,
                 floor_tile_metres=scene.floor_tile_metres,
                 backdrop_brightness=scene.backdrop_brightness,
+                moving=self.performance.held[index],
             )
             label = label_frame(
-                body.keypoints[index, :COCO_KEYPOINTS], body.vertices[index], camera, depth
+                body.keypoints[index, :COCO_KEYPOINTS],
+                body.vertices[index],
+                camera,
+                depth,
+                flesh=flesh.at(index),
             )
-            degraded = _degrade(image, previous, scene, noise_rng)
+            degraded = _degrade(image, previous, scene, noise, noise_rng)
             previous = image
             yield index, degraded, label
 
@@ -259,17 +292,35 @@ class Clip:
         }
 
 
+_NOISE_MARGIN = 32
+
+
 def _degrade(
-    image: np.ndarray, previous: np.ndarray | None, scene: Scene, rng: np.random.Generator
+    image: np.ndarray,
+    previous: np.ndarray | None,
+    scene: Scene,
+    noise: np.ndarray | None,
+    rng: np.random.Generator,
 ) -> np.ndarray:
-    """What a phone camera does to a clean render: motion blur, defocus, sensor noise."""
+    """What a phone camera does to a clean render: motion blur, defocus, sensor noise.
+
+    `noise` is a field larger than the frame by a margin; each frame adds a crop of it at a
+    random offset, which costs one addition instead of drawing every pixel anew.
+    """
+    if (
+        not (scene.motion_blur and previous is not None)
+        and not scene.defocus_sigma
+        and noise is None
+    ):
+        return image
     result = image.astype(np.float32)
     if scene.motion_blur and previous is not None:
         result = result * (1 - scene.motion_blur) + previous.astype(np.float32) * scene.motion_blur
     if scene.defocus_sigma:
         result = cv2.GaussianBlur(result, (0, 0), scene.defocus_sigma)
-    if scene.noise_sigma:
-        result += rng.normal(0, scene.noise_sigma, result.shape).astype(np.float32)
+    if noise is not None:
+        dy, dx = rng.integers(0, _NOISE_MARGIN, 2)
+        result += noise[dy : dy + image.shape[0], dx : dx + image.shape[1]]
     return np.clip(result, 0, 255).astype(np.uint8)
 
 

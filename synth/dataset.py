@@ -80,8 +80,11 @@ def plan_videos(
         for group in range(1, groups + 1):
             for clip in range(1, clips_per_group + 1):
                 spec = ClipSpec.sample(
-                    exercise, clip_seed(root_seed, exercise, group, clip),
-                    short_side=short_side, held_out=group in held_out, reps=reps,
+                    exercise,
+                    clip_seed(root_seed, exercise, group, clip),
+                    short_side=short_side,
+                    held_out=group in held_out,
+                    reps=reps,
                 )
                 spec = replace(spec, performer_seed=performer_seed(root_seed, exercise, group))
                 entries.append(VideoEntry(exercise, group, clip, spec))
@@ -105,8 +108,13 @@ def write_clip_video(clip: Clip, path: Path, renderer: Renderer) -> dict:
     """Renders a clip to `path` (mp4) and its labels JSON beside it; returns the labels."""
     path.parent.mkdir(parents=True, exist_ok=True)
     frames = []
-    with VideoWriter(path, fps=clip.spec.fps, width=clip.spec.width, height=clip.spec.height,
-                     quality=clip.scene.quality) as writer:
+    with VideoWriter(
+        path,
+        fps=clip.spec.fps,
+        width=clip.spec.width,
+        height=clip.spec.height,
+        quality=clip.scene.quality,
+    ) as writer:
         for index, image, label in clip.frames(renderer):
             writer.write(image)
             frames.append(frame_label_json(label, index))
@@ -115,15 +123,14 @@ def write_clip_video(clip: Clip, path: Path, renderer: Renderer) -> dict:
     return labels
 
 
-def write_videos(
-    out: Path, entries: list[VideoEntry], *, progress: Progress | None = None
-) -> None:
+def write_videos(out: Path, entries: list[VideoEntry], *, progress: Progress | None = None) -> None:
     """Writes the planned videos, their labels and the UCF101 split lists under `out`."""
     pool = RendererPool()
     for entry in entries:
         clip = Clip.build(entry.spec)
-        write_clip_video(clip, out / entry.relative_path, pool.get(entry.spec.width,
-                                                                   entry.spec.height))
+        write_clip_video(
+            clip, out / entry.relative_path, pool.get(entry.spec.width, entry.spec.height)
+        )
         if progress:
             progress(1)
     write_split_lists(out, entries)
@@ -145,11 +152,15 @@ def write_split_lists(out: Path, entries: list[VideoEntry]) -> None:
 
 def coco_categories() -> list[dict]:
     """COCO's person category with its keypoint names and 1-based skeleton."""
-    return [{
-        "id": 1, "name": "person", "supercategory": "person",
-        "keypoints": list(KEYPOINT_NAMES),
-        "skeleton": [[a + 1, b + 1] for a, b in LIMBS],
-    }]
+    return [
+        {
+            "id": 1,
+            "name": "person",
+            "supercategory": "person",
+            "keypoints": list(KEYPOINT_NAMES),
+            "skeleton": [[a + 1, b + 1] for a, b in LIMBS],
+        }
+    ]
 
 
 def _sampled_frames(
@@ -158,8 +169,11 @@ def _sampled_frames(
     for spec in specs:
         clip = Clip.build(spec)
         rng = np.random.default_rng([spec.seed, 4])
-        wanted = set(rng.choice(clip.frame_count, min(frames_per_clip, clip.frame_count),
-                                replace=False).tolist())
+        wanted = set(
+            rng.choice(
+                clip.frame_count, min(frames_per_clip, clip.frame_count), replace=False
+            ).tolist()
+        )
         renderer = pool.get(spec.width, spec.height)
         for index, image, label in clip.frames(renderer, only=wanted):
             yield spec, index, image, frame_label_json(label, index)
@@ -186,8 +200,9 @@ def write_poses(
             for n in range(10**6):
                 exercise = EXERCISES[n % len(EXERCISES)]
                 seed = clip_seed(root_seed, exercise, offset + n, 0)
-                yield ClipSpec.sample(exercise, seed, short_side=short_side, held_out=held_out,
-                                      reps=1)
+                yield ClipSpec.sample(
+                    exercise, seed, short_side=short_side, held_out=held_out, reps=1
+                )
 
         image_dir = out / split
         image_dir.mkdir(parents=True, exist_ok=True)
@@ -196,10 +211,14 @@ def write_poses(
             image_id = len(records) + 1
             name = f"{image_id:012d}.jpg"
             quality = int(np.random.default_rng([spec.seed, index]).integers(60, 96))
-            cv2.imwrite(str(image_dir / name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
-                        [cv2.IMWRITE_JPEG_QUALITY, quality])
-            records.append({"id": image_id, "file_name": name, "width": spec.width,
-                            "height": spec.height})
+            cv2.imwrite(
+                str(image_dir / name),
+                cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
+                [cv2.IMWRITE_JPEG_QUALITY, quality],
+            )
+            records.append(
+                {"id": image_id, "file_name": name, "width": spec.width, "height": spec.height}
+            )
             annotations.append(_coco_annotation(label, image_id))
             if progress:
                 progress(1)
@@ -223,7 +242,12 @@ def _coco_annotation(label: dict, image_id: int) -> dict:
     for x, y, v in label["keypoints"]:
         flat += [x, y, v] if v > 0 else [0, 0, 0]
     return {
-        "id": image_id, "image_id": image_id, "category_id": 1, "iscrowd": 0,
-        "keypoints": flat, "num_keypoints": sum(1 for _, _, v in label["keypoints"] if v > 0),
-        "bbox": label["box"], "area": label["area"],
+        "id": image_id,
+        "image_id": image_id,
+        "category_id": 1,
+        "iscrowd": 0,
+        "keypoints": flat,
+        "num_keypoints": sum(1 for _, _, v in label["keypoints"] if v > 0),
+        "bbox": label["box"],
+        "area": label["area"],
     }

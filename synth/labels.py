@@ -34,7 +34,12 @@ class FrameLabel:
 
 
 def label_frame(
-    keypoints: np.ndarray, vertices: np.ndarray, camera: Camera, depth: np.ndarray
+    keypoints: np.ndarray,
+    vertices: np.ndarray,
+    camera: Camera,
+    depth: np.ndarray,
+    *,
+    flesh: np.ndarray | None = None,
 ) -> FrameLabel:
     """Labels one frame.
 
@@ -43,20 +48,25 @@ def label_frame(
         vertices: The performer's mesh vertices (V, 3), world metres.
         camera: The frame's camera.
         depth: The rendered depth (H, W), metres along the viewing axis.
+        flesh: Each keypoint's distance to its nearest vertex (K,), when the caller has it
+            (computed from `vertices` otherwise).
     """
     height, width = depth.shape
     pixels, keypoint_depth = camera.project(keypoints)
-    distances = np.sqrt(((keypoints[:, None, :] - vertices[None, ::3, :]) ** 2).sum(-1)).min(1)
+    if flesh is None:
+        flesh = np.linalg.norm(vertices[None] - keypoints[:, None], axis=2).min(axis=1)
     inside = (
         (keypoint_depth > camera.near)
-        & (pixels[:, 0] >= 0) & (pixels[:, 0] < width)
-        & (pixels[:, 1] >= 0) & (pixels[:, 1] < height)
+        & (pixels[:, 0] >= 0)
+        & (pixels[:, 0] < width)
+        & (pixels[:, 1] >= 0)
+        & (pixels[:, 1] < height)
     )
     visibility = np.full(len(keypoints), OUTSIDE, np.float64)
     columns = np.clip(pixels[:, 0].astype(int), 0, width - 1)
     rows = np.clip(pixels[:, 1].astype(int), 0, height - 1)
     surface = depth[rows, columns]
-    uncovered = keypoint_depth - surface <= _FLESH_FACTOR * distances + _MARGIN_METRES
+    uncovered = keypoint_depth - surface <= _FLESH_FACTOR * flesh + _MARGIN_METRES
     visibility[inside] = np.where(uncovered[inside], VISIBLE, OCCLUDED)
     vertex_pixels, vertex_depth = camera.project(vertices)
     box, area = _silhouette(vertex_pixels[vertex_depth > camera.near], width, height)

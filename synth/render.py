@@ -339,13 +339,18 @@ class Renderer:
                 resource.release()
         self._solids = self._solids_shadow = self._solids_buffer = None
         if len(triangles):
-            buffer = self._solids_buffer = self.ctx.buffer(triangles.tobytes())
-            self._solids = self.ctx.vertex_array(
-                self.lit, [(buffer, "3f 3f 3f", "in_position", "in_normal", "in_color")]
-            )
-            self._solids_shadow = self.ctx.vertex_array(
-                self.shadow, [(buffer, "3f 12x 12x", "in_position")]
-            )
+            self._solids, self._solids_shadow, self._solids_buffer = self._vertex_arrays(triangles)
+
+    def _vertex_arrays(
+        self, triangles: np.ndarray
+    ) -> tuple[moderngl.VertexArray, moderngl.VertexArray, moderngl.Buffer]:
+        """Lit and shadow vertex arrays over a triangle list from `solid_triangles`."""
+        buffer = self.ctx.buffer(triangles.tobytes())
+        lit = self.ctx.vertex_array(
+            self.lit, [(buffer, "3f 3f 3f", "in_position", "in_normal", "in_color")]
+        )
+        shadow = self.ctx.vertex_array(self.shadow, [(buffer, "3f 12x 12x", "in_position")])
+        return lit, shadow, buffer
 
     def render(
         self,
@@ -356,8 +361,10 @@ class Renderer:
         floor_tile_metres: float = 1.5,
         backdrop_brightness: float = 1.0,
         grain: float = 0.15,
+        moving: tuple[Solid, ...] = (),
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Draws one frame; meshes must have been `update`d for it.
+        """Draws one frame; meshes must have been `update`d for it; `moving` are solids of
+        this frame only (a barbell in the hands).
 
         Returns:
             The image (H, W, 3) uint8 and the depth (H, W) float32 in metres along the
@@ -397,6 +404,11 @@ class Renderer:
                 vao.render()
         self.ctx.disable(moderngl.BLEND)
 
+        moving_vaos = self._vertex_arrays(solid_triangles(moving)) if moving else None
+        if moving_vaos is not None:
+            self.ctx.enable(moderngl.BLEND)
+            moving_vaos[1].render()
+            self.ctx.disable(moderngl.BLEND)
         self.lit["mvp"].write(mvp)
         self.lit["eye"] = tuple(float(x) for x in camera.position)
         self.lit["grain"] = grain
@@ -404,6 +416,10 @@ class Renderer:
         for vao in [m.vao for m in meshes] + [self._solids]:
             if vao is not None:
                 vao.render()
+        if moving_vaos is not None:
+            moving_vaos[0].render()
+            for resource in moving_vaos:
+                resource.release()
 
         image = np.frombuffer(self.fbo.read(components=3), np.uint8)
         image = image.reshape(self.height, self.width, 3)[::-1]
