@@ -49,14 +49,20 @@ class CropRegion:
         scale = np.array([w / PIXEL_STD, h / PIXEL_STD], np.float64) * padding
         return cls(center, scale)
 
-    def affine(self, output_size: tuple[int, int], *, inverse: bool = False) -> np.ndarray:
-        """The 2x3 matrix from image pixels to an output of (width, height), or back."""
+    def affine(
+        self, output_size: tuple[int, int], *, rotation: float = 0.0, inverse: bool = False
+    ) -> np.ndarray:
+        """The 2x3 matrix from image pixels to an output of (width, height), or back;
+        `rotation` (degrees, counter-clockwise) turns the region, for augmentation."""
         src_w = self.scale[0] * PIXEL_STD
         dst_w, dst_h = output_size
         # Three points fix an affine map: the centre, half a width above it, and that point
         # turned a quarter about the centre (the original's get_3rd_point).
-        up_src, up_dst = np.array([0.0, -0.5 * src_w]), np.array([0.0, -0.5 * dst_w])
-        left_src, left_dst = np.array([-0.5 * src_w, 0.0]), np.array([-0.5 * dst_w, 0.0])
+        angle = np.radians(rotation)
+        cos, sin = np.cos(angle), np.sin(angle)
+        up_src = np.array([0.5 * src_w * sin, -0.5 * src_w * cos])
+        left_src = np.array([up_src[1], -up_src[0]])
+        up_dst, left_dst = np.array([0.0, -0.5 * dst_w]), np.array([-0.5 * dst_w, 0.0])
         dst_center = np.array([dst_w * 0.5, dst_h * 0.5])
         src = np.stack([self.center, self.center + up_src, self.center + up_src + left_src])
         dst = np.stack([dst_center, dst_center + up_dst, dst_center + up_dst + left_dst])

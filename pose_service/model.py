@@ -27,8 +27,10 @@ import torch
 from torch import Tensor, nn
 
 __all__ = [
+    "CONFIGS",
     "HRNetConfig",
     "PoseHRNet",
+    "build_model",
     "hrnet_compact",
     "hrnet_w32",
     "hrnet_w48",
@@ -343,25 +345,28 @@ CONFIGS: dict[str, HRNetConfig] = {
 }
 
 
+def build_model(name: str, *, num_joints: int = 17) -> PoseHRNet:
+    """An HRNet by configuration name (see `CONFIGS`), randomly initialised."""
+    if name not in CONFIGS:
+        raise ValueError(f"unknown HRNet {name!r}: choose one of {sorted(CONFIGS)}")
+    if num_joints < 1:
+        raise ValueError(f"num_joints must be positive, got {num_joints}")
+    return PoseHRNet(dataclasses.replace(CONFIGS[name], num_joints=num_joints))
+
+
 def hrnet_w32(*, num_joints: int = 17) -> PoseHRNet:
     """HRNet-W32, the published COCO model at 256x192."""
-    return PoseHRNet(_with_joints(CONFIGS["w32"], num_joints))
+    return build_model("w32", num_joints=num_joints)
 
 
 def hrnet_w48(*, num_joints: int = 17) -> PoseHRNet:
     """HRNet-W48, the published COCO model at 384x288."""
-    return PoseHRNet(_with_joints(CONFIGS["w48"], num_joints))
+    return build_model("w48", num_joints=num_joints)
 
 
 def hrnet_compact(*, num_joints: int = 17) -> PoseHRNet:
-    """The compact HRNet for CPUs (widths 16/32/64/128)."""
-    return PoseHRNet(_with_joints(CONFIGS["compact"], num_joints))
-
-
-def _with_joints(config: HRNetConfig, num_joints: int) -> HRNetConfig:
-    if num_joints < 1:
-        raise ValueError(f"num_joints must be positive, got {num_joints}")
-    return dataclasses.replace(config, num_joints=num_joints)
+    """The compact HRNet for CPUs (widths 16/32/64/128) at 256x192."""
+    return build_model("compact", num_joints=num_joints)
 
 
 def load_checkpoint(model: nn.Module, path: str, *, strict: bool = True) -> None:

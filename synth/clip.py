@@ -96,7 +96,7 @@ def _sample_scene(rng: np.random.Generator, *, held_out: bool) -> Scene:
         )
         bystander = (body, Appearance.sample(rng, held_out=held_out))
     return Scene(
-        lighting=Lighting.sample(rng),
+        lighting=Lighting.sample(rng, held_out=held_out),
         backdrop=random_texture(rng, BACKDROPS),
         floor=random_texture(rng, FLOORS),
         floor_tile_metres=float(rng.uniform(0.6, 3.0)),

@@ -147,8 +147,9 @@ class Lighting:
     shadow_darkness: float
 
     @classmethod
-    def sample(cls, rng: np.random.Generator) -> Lighting:
-        elevation = math.radians(rng.uniform(25, 85))
+    def sample(cls, rng: np.random.Generator, *, held_out: bool = False) -> Lighting:
+        """A random light; `held_out` reaches dimmer, brighter and more coloured light."""
+        elevation = math.radians(rng.uniform(15, 88) if held_out else rng.uniform(25, 85))
         azimuth = rng.uniform(0, 2 * math.pi)
         direction = np.array(
             [
@@ -157,10 +158,11 @@ class Lighting:
                 math.sin(elevation),
             ]
         )
-        warmth = rng.uniform(-0.15, 0.15)
-        intensity = rng.uniform(0.45, 1.0)
+        warmth = rng.uniform(-0.3, 0.3) if held_out else rng.uniform(-0.15, 0.15)
+        intensity = rng.uniform(0.3, 1.2) if held_out else rng.uniform(0.45, 1.0)
         color = intensity * np.array([1 + warmth, 1.0, 1 - warmth])
-        ambient = rng.uniform(0.2, 0.55) * np.array([1 - warmth / 2, 1.0, 1 + warmth / 2])
+        ambient_level = rng.uniform(0.1, 0.7) if held_out else rng.uniform(0.2, 0.55)
+        ambient = ambient_level * np.array([1 - warmth / 2, 1.0, 1 + warmth / 2])
         return cls(direction, color, ambient, float(rng.uniform(0.15, 0.6)))
 
 

@@ -85,3 +85,23 @@ def test_flipped_heatmaps_come_back_aligned_with_the_plain_ones():
     flipped, _ = encode(mirrored, np.full(17, 2), INPUT, HEATMAP)
     restored = flip_back(flipped[None], shift=False)[0]
     np.testing.assert_allclose(decode(restored[None])[0], decode(plain[None])[0], atol=1.0)
+
+
+def test_the_crop_keeps_left_and_up_where_they_were():
+    region = CropRegion.from_box((100, 100, 150, 200), aspect_ratio=0.75)
+    matrix = region.affine(INPUT)
+    centre, left_up = np.array([175.0, 200.0]), np.array([150.0, 150.0])
+    mapped = np.stack([centre, left_up]) @ matrix[:, :2].T + matrix[:, 2]
+    assert mapped[1, 0] < mapped[0, 0]
+    assert mapped[1, 1] < mapped[0, 1]
+
+
+def test_a_rotated_crop_turns_the_region_counter_clockwise():
+    region = CropRegion.from_box((100, 100, 200, 200), aspect_ratio=1.0)
+    matrix = region.affine((200, 200), rotation=90)
+    above_centre = np.array([200.0, 150.0])  # 50 px above the box centre
+    x, y = above_centre @ matrix[:, :2].T + matrix[:, 2]
+    # As in the original, content turns counter-clockwise: what was above the centre (12
+    # o'clock) shows at 9 o'clock in the crop.
+    assert x < 100 - 20
+    assert abs(y - 100) < 1
