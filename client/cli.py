@@ -29,6 +29,10 @@ app = typer.Typer(
 
 synth_app = typer.Typer(help="The synthetic gym: rendered exercise videos with exact labels.")
 app.add_typer(synth_app, name="synth")
+train_app = typer.Typer(help="Train the models.")
+app.add_typer(train_app, name="train")
+eval_app = typer.Typer(help="Evaluate the models on held-out data.")
+app.add_typer(eval_app, name="eval")
 
 
 class CLIError(Exception):
@@ -180,6 +184,90 @@ def synth_preview(
     from synth.preview import write_contact_sheet
 
     typer.echo(f"wrote {write_contact_sheet(out, frames_per_clip=frames, root_seed=seed)}")
+
+
+TRAIN_POSE_EXAMPLES = """
+Examples:
+
+    fitness train pose --coco data/gym_coco --out runs/pose --epochs 20
+
+    fitness train pose --coco /data/coco --split train2017 --model w32 --out runs/w32 --resume
+"""
+
+
+@train_app.command("pose", epilog=TRAIN_POSE_EXAMPLES)
+def train_pose(
+    coco: Annotated[Path, typer.Option(help="COCO-layout keypoints set (annotations/, images).")],
+    out: Annotated[Path, typer.Option(help="Folder for last.safetensors and last_state.pt.")],
+    model: Annotated[str, typer.Option(help="compact, w32 or w48.")] = "compact",
+    split: Annotated[
+        str, typer.Option(help="Training split: train, or COCO's train2017.")
+    ] = "train",
+    epochs: Annotated[int, typer.Option(min=1)] = 20,
+    batch_size: Annotated[int, typer.Option(min=1)] = 32,
+    learning_rate: Annotated[float, typer.Option(min=0.0)] = 1e-3,
+    workers: Annotated[int, typer.Option(min=0, help="Data loading processes.")] = 2,
+    resume: Annotated[bool, typer.Option(help="Continue from OUT/last_state.pt.")] = False,
+    device: Annotated[str, typer.Option(help="auto (GPU when present), cpu or cuda.")] = "auto",
+) -> None:
+    """Train HRNet on COCO-format keypoints: heatmaps, visibility-weighted MSE, Adam."""
+    from pose_service.model import CONFIGS
+    from pose_service.train import CocoKeypoints, TrainConfig, train
+
+    if model not in CONFIGS:
+        raise CLIError(f"unknown model {model!r}: choose one of {sorted(CONFIGS)}")
+    config = TrainConfig(
+        coco=coco,
+        out=out,
+        model=model,
+        split=split,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        workers=workers,
+        resume=resume,
+        device=device,
+    )
+    samples = len(CocoKeypoints(coco, split))
+    with _progress() as bar:
+        task = bar.add_task("training", total=samples * epochs)
+        losses = train(
+            config,
+            progress=lambda n, loss: bar.update(
+                task, advance=n, description=f"training (loss {loss:.5f})"
+            ),
+        )
+    for epoch, loss in enumerate(losses, start=epochs - len(losses) + 1):
+        typer.echo(f"epoch {epoch}: loss {loss:.6f}")
+    typer.echo(f"weights: {out / 'last.safetensors'}")
+
+
+@eval_app.command("pose")
+def eval_pose(
+    weights: Annotated[Path, typer.Option(help="A last.safetensors written by `train pose`.")],
+    coco: Annotated[Path, typer.Option(help="COCO-layout keypoints set.")],
+    split: Annotated[str, typer.Option(help="Held-out split: val, or COCO's val2017.")] = "val",
+    flip_test: Annotated[bool, typer.Option(help="Average with flipped crops.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Report COCO OKS AP/AP50/AP75/AR (ground-truth boxes) and PCK@0.1 on a held-out split."""
+    from pose_service.evaluate import evaluate, metrics_json
+    from pose_service.inference import PosePredictor
+    from pose_service.train import load_weights, pick_device
+
+    if not weights.is_file():
+        raise CLIError(f"no weights at {weights}: train first with `fitness train pose`")
+    model, input_size = load_weights(weights)
+    device = pick_device("auto")
+    predictor = PosePredictor(model.eval().to(device), input_size, flip_test, device)
+    metrics = evaluate(predictor, coco, split)
+    if as_json:
+        typer.echo(metrics_json(metrics))
+        return
+    typer.echo(
+        f"people {metrics.people}  AP {metrics.ap:.3f}  AP50 {metrics.ap50:.3f}  "
+        f"AP75 {metrics.ap75:.3f}  AR {metrics.ar:.3f}  PCK@0.1 {metrics.pck:.3f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
