@@ -1,0 +1,216 @@
+"""TorchServe as the services use it: model archives, and a TorchServe process on loopback.
+
+`build_archive` wraps torch-model-archiver. `TorchServe` starts `torchserve --foreground` with
+a generated `config.properties` (loopback addresses on free ports, no config snapshots, logs
+in its work folder), waits until every model has a ready worker, and stops exactly the process
+it started. Token authorisation stays on unless `token_auth=False` (tests on loopback only);
+with it on, the key TorchServe writes to `key_file.json` is read and sent as a bearer token.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from common.errors import BackendUnavailableError
+
+BIN = Path(sys.executable).parent
+
+
+def build_archive(
+    *, name: str, version: str, weights: Path, handler: Path, config: Path, out_dir: Path
+) -> Path:
+    """Packs weights, handler and model config into `out_dir/<name>.mar`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        str(BIN / "torch-model-archiver"),
+        "--model-name",
+        name,
+        "--version",
+        version,
+        "--serialized-file",
+        str(weights),
+        "--handler",
+        str(handler),
+        "--config-file",
+        str(config),
+        "--export-path",
+        str(out_dir),
+        "--force",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"torch-model-archiver failed for {name}: {result.stderr.strip()}")
+    return out_dir / f"{name}.mar"
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class TorchServe:
+    """A TorchServe process serving the archives of `model_store` on loopback.
+
+    Args:
+        model_store: Folder holding the `.mar` files.
+        models: Model name to archive file name, loaded at start.
+        workdir: Folder for the config, logs and metrics.
+        token_auth: Keep TorchServe's token authorisation on (the default).
+        startup_seconds: How long to wait for the models' workers.
+    """
+
+    def __init__(
+        self,
+        model_store: Path,
+        models: dict[str, str],
+        workdir: Path,
+        *,
+        token_auth: bool = True,
+        startup_seconds: float = 120.0,
+    ) -> None:
+        self.model_store, self.models, self.workdir = model_store, models, workdir
+        self.token_auth, self.startup_seconds = token_auth, startup_seconds
+        self.inference_port = self.management_port = 0
+        self.process: subprocess.Popen | None = None
+        self._token = ""
+
+    @property
+    def inference_url(self) -> str:
+        return f"http://127.0.0.1:{self.inference_port}"
+
+    def _write_config(self) -> Path:
+        self.inference_port, self.management_port = free_port(), free_port()
+        lines = {
+            "inference_address": self.inference_url,
+            "management_address": f"http://127.0.0.1:{self.management_port}",
+            "metrics_address": f"http://127.0.0.1:{free_port()}",
+            "grpc_inference_address": "127.0.0.1",
+            "grpc_management_address": "127.0.0.1",
+            "grpc_inference_port": free_port(),
+            "grpc_management_port": free_port(),
+            "disable_token_authorization": str(not self.token_auth).lower(),
+            "install_py_dep_per_model": "false",
+            "default_workers_per_model": 1,
+        }
+        path = self.workdir / "config.properties"
+        path.write_text("".join(f"{key}={value}\n" for key, value in lines.items()))
+        return path
+
+    def start(self) -> Self:
+        """Starts TorchServe and waits until every model has a ready worker."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        config = self._write_config()
+        command = [
+            str(BIN / "torchserve"),
+            "--start",
+            "--foreground",
+            "--ncs",
+            "--model-store",
+            str(self.model_store),
+            "--ts-config",
+            str(config),
+            "--models",
+            *(f"{name}={archive}" for name, archive in self.models.items()),
+        ]
+        if not self.token_auth:
+            command.append("--disable-token-auth")
+        env = {
+            **os.environ,
+            "LOG_LOCATION": str(self.workdir / "logs"),
+            "METRICS_LOCATION": str(self.workdir / "logs"),
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+        log = (self.workdir / "torchserve.out").open("w")
+        self.process = subprocess.Popen(
+            command,
+            cwd=self.workdir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + self.startup_seconds
+        pending = set(self.models)
+        while pending and time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise BackendUnavailableError(
+                    f"TorchServe exited: see {self.workdir}/torchserve.out"
+                )
+            if self.token_auth and not self._token:
+                self._token = self._read_token("management")
+            for name in list(pending):
+                if self._worker_ready(name):
+                    pending.discard(name)
+            time.sleep(0.5)
+        if pending:
+            self.stop()
+            raise BackendUnavailableError(
+                f"TorchServe models {sorted(pending)} not ready after "
+                f"{self.startup_seconds:.0f} s: see {self.workdir}/torchserve.out"
+            )
+
+    def _read_token(self, kind: str) -> str:
+        path = self.workdir / "key_file.json"
+        if not path.is_file():
+            return ""
+        keys = json.loads(path.read_text())
+        return keys.get(kind, {}).get("key", "")
+
+    def _worker_ready(self, name: str) -> bool:
+        url = f"http://127.0.0.1:{self.management_port}/models/{name}"
+        request = urllib.request.Request(url, headers=self._auth_headers("management"))
+        try:
+            with urllib.request.urlopen(request, timeout=2) as response:
+                description = json.loads(response.read())
+        except (urllib.error.URLError, OSError):
+            return False
+        workers = description[0].get("workers", []) if description else []
+        return any(worker.get("status") == "READY" for worker in workers)
+
+    def _auth_headers(self, kind: str) -> dict[str, str]:
+        if not self.token_auth:
+            return {}
+        return {"Authorization": f"Bearer {self._read_token(kind)}"}
+
+    def inference_token(self) -> str:
+        """The bearer token of the inference API ('' with token authorisation off)."""
+        return self._read_token("inference") if self.token_auth else ""
+
+    def stop(self) -> None:
+        """Stops the TorchServe process (and its workers) started here."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
