@@ -1,0 +1,161 @@
+"""`fitness.v1.PoseEstimator`: one person's 17 keypoints per frame, over TorchServe or in process.
+
+A stream carries one video in batches. Without caller boxes, `PersonTracker` finds the person
+(no detector needed); with them, each frame is estimated in its box.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator, Sequence
+
+import grpc
+import numpy as np
+
+from common.errors import InvalidInputError
+from common.fitness.v1 import common_pb2, pose_pb2, pose_pb2_grpc
+from common.images import decode_image
+from common.logs import configure_logging
+from common.server import ServiceBinding, serve
+from pose_service.backends import InProcessBackend, PoseBackend, TorchServeBackend
+from pose_service.inference import PosePredictor
+from pose_service.settings import PoseSettings
+from pose_service.tracking import Box, PersonTracker
+from pose_service.train import load_weights, pick_device
+
+logger = logging.getLogger(__name__)
+
+INSTANCE_CONFIDENCE = 0.2  # joints above it count towards a pose's score, as published
+
+
+def frames_of(request: pose_pb2.EstimatePosesRequest, max_batch_size: int) -> list[np.ndarray]:
+    """The RGB frames of a request, checked."""
+    if not request.frames:
+        raise InvalidInputError("a batch needs at least one frame")
+    if len(request.frames) > max_batch_size:
+        raise InvalidInputError(
+            f"a batch of {len(request.frames)} frames is over the cap of {max_batch_size}: "
+            "send smaller batches"
+        )
+    frames = []
+    for position, frame in enumerate(request.frames):
+        try:
+            frames.append(decode_image(frame.image))
+        except InvalidInputError as error:
+            raise InvalidInputError(
+                f"frame {frame.index} (#{position} of the batch): {error}"
+            ) from error
+    return frames
+
+
+def boxes_of(request: pose_pb2.EstimatePosesRequest, frames: list[np.ndarray]) -> list[Box]:
+    """The caller's boxes, checked against the frames."""
+    if len(request.boxes) != len(frames):
+        raise InvalidInputError(
+            f"{len(request.boxes)} boxes for {len(frames)} frames: send one box per frame or none"
+        )
+    boxes = []
+    for box, frame in zip(request.boxes, frames, strict=True):
+        height, width = frame.shape[:2]
+        inside = (
+            box.x < width and box.y < height and box.x + box.width > 0 and box.y + box.height > 0
+        )
+        if box.width <= 0 or box.height <= 0 or not inside:
+            raise InvalidInputError(
+                f"box ({box.x:g}, {box.y:g}, {box.width:g}, {box.height:g}) is outside the "
+                f"{width}x{height} frame or empty"
+            )
+        boxes.append((box.x, box.y, box.width, box.height))
+    return boxes
+
+
+def pose_message(keypoints: np.ndarray, box: Box) -> common_pb2.Pose:
+    """A `Pose` of keypoints (17, 3) found in `box`."""
+    confident = keypoints[:, 2][keypoints[:, 2] > INSTANCE_CONFIDENCE]
+    return common_pb2.Pose(
+        keypoints=[
+            common_pb2.Keypoint(x=float(x), y=float(y), score=float(s)) for x, y, s in keypoints
+        ],
+        box=common_pb2.Box(x=box[0], y=box[1], width=box[2], height=box[3]),
+        score=float(confident.mean()) if len(confident) else 0.0,
+    )
+
+
+class PoseEstimator(pose_pb2_grpc.PoseEstimatorServicer):
+    """Estimates poses with a backend; tracks the person box within each stream."""
+
+    def __init__(self, backend: PoseBackend, settings: PoseSettings) -> None:
+        self.backend = backend
+        self.settings = settings
+
+    async def EstimatePoses(
+        self,
+        request_iterator: AsyncIterator[pose_pb2.EstimatePosesRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> AsyncIterator[pose_pb2.EstimatePosesResponse]:
+        tracker = PersonTracker(self.backend.estimate, stride=self.settings.track_stride)
+        async for request in request_iterator:
+            frames = frames_of(request, self.settings.max_batch_size)
+            if request.boxes:
+                boxes = boxes_of(request, frames)
+                keypoints = await self.backend.estimate(frames, boxes)
+            else:
+                keypoints, boxes = await tracker.track(frames)
+            poses = [
+                common_pb2.FramePose(frame_index=frame.index, pose=pose_message(k, box))
+                for frame, k, box in zip(request.frames, keypoints, boxes, strict=True)
+            ]
+            yield pose_pb2.EstimatePosesResponse(poses=poses)
+
+    async def GetModelInfo(
+        self, request: pose_pb2.GetModelInfoRequest, context: grpc.aio.ServicerContext
+    ) -> pose_pb2.GetModelInfoResponse:
+        width, height = self.backend.input_size
+        return pose_pb2.GetModelInfoResponse(
+            model_name=self.backend.model_name,
+            input_width=width,
+            input_height=height,
+            max_batch_size=self.settings.max_batch_size,
+            backend=self.backend.name,
+        )
+
+
+def create_backend(settings: PoseSettings) -> PoseBackend:
+    """The backend the settings ask for."""
+    if settings.backend == "torchserve":
+        return TorchServeBackend(
+            settings.torchserve_url,
+            settings.torchserve_model,
+            settings.torchserve_token,
+            timeout_seconds=settings.backend_timeout_seconds,
+        )
+    if not settings.weights.is_file():
+        raise FileNotFoundError(f"no pose weights at {settings.weights}: set --weights")
+    model, input_size = load_weights(settings.weights)
+    device = pick_device("auto")
+    predictor = PosePredictor(model.eval().to(device), input_size, settings.flip_test, device)
+    return InProcessBackend(predictor, settings.weights.stem)
+
+
+def binding(backend: PoseBackend, settings: PoseSettings) -> ServiceBinding:
+    """The pose service, ready for `common.server`."""
+    return ServiceBinding(
+        pose_pb2.DESCRIPTOR.services_by_name["PoseEstimator"],
+        PoseEstimator(backend, settings),
+        pose_pb2_grpc.add_PoseEstimatorServicer_to_server,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`fitness serve pose`: runs the service until SIGTERM or SIGINT."""
+    settings = PoseSettings.from_args(
+        sys.argv[1:] if argv is None else argv, prog="fitness serve pose"
+    )
+    configure_logging(settings.log_level)
+    asyncio.run(serve(settings, [binding(create_backend(settings), settings)]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Finding the person box without a detector, a batch of video frames at a time.
+
+Glossary of shapes:
+    - frame number: N (one batch of a video)
+    - keypoint number: K (17)
+
+Per batch: a few anchor frames (every `stride`-th and the last) are estimated inside a first
+box (the box carried over from the previous batch when its pose was confident, else the
+whole frame), and each gets the box grown from those keypoints. The boxes of the other
+frames are interpolated between the anchors', and every frame is estimated in its box.
+A frame whose pose comes out unconfident is estimated again from a whole-frame box
+(re-bootstrap). The cost is about N + N / stride crops per batch instead of 2 N.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+Box = tuple[float, float, float, float]
+# Estimates keypoints (N, K, 3) of frames inside boxes.
+Estimate = Callable[[list[np.ndarray], list[Box]], Awaitable[np.ndarray]]
+
+CONFIDENT = 0.3  # mean keypoint confidence under which a pose is not trusted
+BOX_GROWTH = 1.3  # keypoints span less than the body: grow their box by this much
+_MIN_SIDE_FRACTION = 0.1
+
+
+def whole_frame(frame: np.ndarray) -> Box:
+    """The box of a whole frame (x, y, w, h)."""
+    height, width = frame.shape[:2]
+    return 0.0, 0.0, float(width), float(height)
+
+
+def box_from_keypoints(keypoints: np.ndarray, frame: np.ndarray) -> Box:
+    """The box of a pose's confident keypoints, grown and kept inside the frame."""
+    height, width = frame.shape[:2]
+    confident = keypoints[keypoints[:, 2] > CONFIDENT / 2]
+    if len(confident) < 2:
+        return whole_frame(frame)
+    low, high = confident[:, :2].min(axis=0), confident[:, :2].max(axis=0)
+    centre = (low + high) / 2
+    size = np.maximum((high - low) * BOX_GROWTH, _MIN_SIDE_FRACTION * max(width, height))
+    x0, y0 = np.clip(centre - size / 2, 0, [width, height])
+    x1, y1 = np.clip(centre + size / 2, 0, [width, height])
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return whole_frame(frame)
+    return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
+
+
+def confidence(keypoints: np.ndarray) -> np.ndarray:
+    """Mean keypoint confidence of poses (N, K, 3) -> (N,)."""
+    return keypoints[..., 2].mean(axis=-1)
+
+
+@dataclass
+class PersonTracker:
+    """Follows one person across the batches of one video."""
+
+    estimate: Estimate
+    stride: int = 4
+    last_box: Box | None = None
+
+    async def track(self, frames: list[np.ndarray]) -> tuple[np.ndarray, list[Box]]:
+        """Keypoints (N, K, 3) and the boxes they were estimated in, for one batch."""
+        anchors = sorted({*range(0, len(frames), self.stride), len(frames) - 1})
+        first = [
+            self.last_box if self.last_box and i == 0 else whole_frame(frames[i]) for i in anchors
+        ]
+        anchor_frames = [frames[i] for i in anchors]
+        rough = await self.estimate(anchor_frames, first)
+        if first[0] != whole_frame(anchor_frames[0]) and confidence(rough[:1])[0] < CONFIDENT:
+            # The person left the carried-over box: find them in the whole frame again.
+            rough[0] = (await self.estimate(anchor_frames[:1], [whole_frame(anchor_frames[0])]))[0]
+        refined = [box_from_keypoints(k, f) for k, f in zip(rough, anchor_frames, strict=True)]
+        boxes = _interpolate(anchors, refined, len(frames))
+        keypoints = await self.estimate(frames, boxes)
+        lost = np.flatnonzero(confidence(keypoints) < CONFIDENT)
+        if len(lost):
+            keypoints, boxes = await self._rebootstrap(frames, keypoints, boxes, lost)
+        self.last_box = boxes[-1] if confidence(keypoints[-1:])[0] >= CONFIDENT else None
+        return keypoints, boxes
+
+    async def _rebootstrap(
+        self, frames: list[np.ndarray], keypoints: np.ndarray, boxes: list[Box], lost: np.ndarray
+    ) -> tuple[np.ndarray, list[Box]]:
+        """Estimates the lost frames again from whole-frame boxes; keeps whichever is surer."""
+        lost_frames = [frames[i] for i in lost]
+        rough = await self.estimate(lost_frames, [whole_frame(f) for f in lost_frames])
+        retry_boxes = [box_from_keypoints(k, f) for k, f in zip(rough, lost_frames, strict=True)]
+        retried = await self.estimate(lost_frames, retry_boxes)
+        keypoints = keypoints.copy()
+        boxes = list(boxes)
+        for slot, index in enumerate(lost):
+            if (
+                confidence(retried[slot : slot + 1])[0]
+                > confidence(keypoints[index : index + 1])[0]
+            ):
+                keypoints[index] = retried[slot]
+                boxes[index] = retry_boxes[slot]
+        return keypoints, boxes
+
+
+def _interpolate(anchors: list[int], boxes: list[Box], count: int) -> list[Box]:
+    """Boxes for frames 0..count-1, linear between the anchor frames' boxes."""
+    values = np.asarray(boxes, np.float64)
+    frames = np.arange(count)
+    columns = [np.interp(frames, anchors, values[:, c]) for c in range(4)]
+    return [tuple(float(v) for v in row) for row in np.stack(columns, axis=1)]

@@ -1,0 +1,88 @@
+"""Finding the person box without a detector, batch by batch."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pose_service.tracking import PersonTracker, box_from_keypoints, whole_frame
+
+WIDTH, HEIGHT = 320, 240
+
+
+class ScriptedModel:
+    """Keypoints of a person walking right; confident only when the box holds the person."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[tuple]] = []
+
+    @staticmethod
+    def person(index: int) -> np.ndarray:
+        x = 60 + 4 * index
+        points = np.stack([np.linspace(x - 15, x + 15, 17), np.linspace(60, 200, 17)], axis=1)
+        return np.concatenate([points, np.full((17, 1), 0.9)], axis=1)
+
+    async def estimate(self, frames, boxes):
+        self.calls.append(list(boxes))
+        out = []
+        for frame, (x, y, w, h) in zip(frames, boxes, strict=True):
+            truth = self.person(int(frame[0, 0, 0]))
+            cx, cy = truth[:, :2].mean(axis=0)
+            holds = x <= cx <= x + w and y <= cy <= y + h and w < WIDTH * 0.9
+            whole = w >= WIDTH * 0.9
+            pose = truth.copy()
+            pose[:, 2] = 0.9 if holds else (0.5 if whole else 0.05)
+            out.append(pose)
+        return np.stack(out)
+
+
+def frames(start: int, count: int) -> list[np.ndarray]:
+    """Frames whose first pixel carries their index, for the scripted model."""
+    result = []
+    for index in range(start, start + count):
+        frame = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+        frame[0, 0, 0] = index
+        result.append(frame)
+    return result
+
+
+async def test_a_batch_is_estimated_in_boxes_around_the_person():
+    model = ScriptedModel()
+    tracker = PersonTracker(model.estimate, stride=4)
+    keypoints, boxes = await tracker.track(frames(0, 9))
+    assert keypoints.shape == (9, 17, 3)
+    assert (keypoints[..., 2] == 0.9).all()
+    for index, (x, _, w, _) in enumerate(boxes):
+        cx = ScriptedModel.person(index)[:, 0].mean()
+        assert x < cx < x + w
+    # Anchors 0, 4 and 8 first, then all nine frames in their boxes.
+    assert [len(c) for c in model.calls] == [3, 9]
+    assert model.calls[0][0] == whole_frame(frames(0, 1)[0])
+
+
+async def test_the_next_batch_starts_from_the_last_confident_box():
+    model = ScriptedModel()
+    tracker = PersonTracker(model.estimate, stride=4)
+    await tracker.track(frames(0, 8))
+    model.calls.clear()
+    await tracker.track(frames(8, 8))
+    assert model.calls[0][0] != whole_frame(frames(0, 1)[0])
+
+
+async def test_a_lost_person_is_found_again_from_the_whole_frame():
+    model = ScriptedModel()
+    tracker = PersonTracker(model.estimate, stride=4)
+    tracker.last_box = (250.0, 0.0, 60.0, 60.0)  # a stale box far from the person
+    keypoints, _ = await tracker.track(frames(0, 3))
+    assert (keypoints[..., 2] >= 0.9).all()
+
+
+def test_a_box_from_keypoints_grows_and_stays_in_the_frame():
+    frame = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    points = np.array([[0.0, 0.0, 0.9]] * 8 + [[100.0, 200.0, 0.9]] * 9)
+    x, y, w, h = box_from_keypoints(points, frame)
+    assert (x, y) == (0.0, 0.0)
+    assert w > 100
+    assert y + h <= HEIGHT
+    unsure = points.copy()
+    unsure[:, 2] = 0.0
+    assert box_from_keypoints(unsure, frame) == whole_frame(frame)
