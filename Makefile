@@ -49,6 +49,7 @@ gl:
 ## bench: benchmarks that print tables (one core for the gym, as our CI machines have two)
 bench: setup
 	LP_NUM_THREADS=1 taskset -c 0 $(PY) -m bench.synth_throughput
+	$(PY) -m bench.pose_throughput
 
 ## proto: regenerate the Python stubs in common/fitness/v1 from protos/
 proto: $(STAMP)

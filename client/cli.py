@@ -33,6 +33,10 @@ train_app = typer.Typer(help="Train the models.")
 app.add_typer(train_app, name="train")
 eval_app = typer.Typer(help="Evaluate the models on held-out data.")
 app.add_typer(eval_app, name="eval")
+serve_app = typer.Typer(help="Run a service in the foreground (stop with Ctrl-C or SIGTERM).")
+app.add_typer(serve_app, name="serve")
+pose_app = typer.Typer(help="The pose model: TorchServe archives.")
+app.add_typer(pose_app, name="pose")
 
 
 class CLIError(Exception):
@@ -268,6 +272,34 @@ def eval_pose(
         f"people {metrics.people}  AP {metrics.ap:.3f}  AP50 {metrics.ap50:.3f}  "
         f"AP75 {metrics.ap75:.3f}  AR {metrics.ar:.3f}  PCK@0.1 {metrics.pck:.3f}"
     )
+
+
+@serve_app.command(
+    "pose",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def serve_pose(context: typer.Context) -> None:
+    """The pose service; every flag (--port, --backend, ...) is listed by --help."""
+    from pose_service.server import main as serve_main
+
+    serve_main(context.args)
+
+
+@pose_app.command("archive")
+def pose_archive(
+    weights: Annotated[Path, typer.Option(help="A last.safetensors written by `train pose`.")],
+    out: Annotated[Path, typer.Option(help="Model store folder for pose.mar.")] = Path(
+        "build/model-store"
+    ),
+    version: Annotated[str, typer.Option(help="Archive version.")] = "1.0",
+) -> None:
+    """Build pose.mar for TorchServe: the weights, the handler and its batching config."""
+    from pose_service.archive import build_pose_archive
+
+    if not weights.is_file():
+        raise CLIError(f"no weights at {weights}: train first with `fitness train pose`")
+    typer.echo(f"wrote {build_pose_archive(weights, out, version)}")
 
 
 def main(argv: list[str] | None = None) -> None:

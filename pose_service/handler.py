@@ -1,6 +1,6 @@
 """TorchServe handler of the pose model: crop, batched HRNet and heatmap decoding on the worker.
 
-TorchServe gathers up to `batchSize` requests (see `deploy/torchserve/pose-config.yaml`); each
+TorchServe gathers up to `batchSize` requests (see `model-config.yaml` beside this file); each
 carries one frame and one person box (`pose_service.payload`). The work itself is
 `PosePredictor.predict`, the code the in-process backend runs too.
 """

@@ -9,13 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from common.torchserve import TorchServe, build_archive
+from common.torchserve import TorchServe
+from pose_service.archive import build_pose_archive
 from pose_service.inference import PosePredictor
 from pose_service.model import hrnet_compact
 from pose_service.payload import decode_answer, encode_request
 from pose_service.train import load_weights, save_checkpoint
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -24,14 +23,7 @@ def archive(tmp_path_factory) -> tuple[Path, Path]:
     torch.manual_seed(3)
     weights = folder / "pose.safetensors"
     save_checkpoint(hrnet_compact(), "compact", (192, 256), weights)
-    mar = build_archive(
-        name="pose",
-        version="1.0",
-        weights=weights,
-        handler=REPO / "pose_service" / "handler.py",
-        config=REPO / "deploy" / "torchserve" / "pose-config.yaml",
-        out_dir=folder / "store",
-    )
+    mar = build_pose_archive(weights, folder / "store")
     return weights, mar
 
 

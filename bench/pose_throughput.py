@@ -1,0 +1,95 @@
+"""Pose model throughput: crops per second in process and through TorchServe.
+
+Batch 1, 8 and 32 crops (frame + box each), compact HRNet against W32, on this machine's CPU
+cores. Through TorchServe, a "batch" is that many concurrent requests, which TorchServe
+gathers into model batches of up to 8 (`pose_service/model-config.yaml`); the ratio of the
+two columns is TorchServe's overhead.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from common.torchserve import TorchServe
+from pose_service.archive import build_pose_archive
+from pose_service.inference import PosePredictor
+from pose_service.model import build_model
+from pose_service.payload import encode_request
+from pose_service.train import save_checkpoint
+
+BATCHES = (1, 8, 32)
+SECONDS = 4.0
+
+
+def inputs(count: int) -> tuple[list[np.ndarray], list[tuple[float, float, float, float]]]:
+    rng = np.random.default_rng(0)
+    frames = [rng.integers(0, 256, (360, 640, 3), dtype=np.uint8) for _ in range(count)]
+    return frames, [(200.0, 40.0, 160.0, 300.0)] * count
+
+
+def rate(run, batch: int) -> float:
+    """Crops per second of `run()` (one batch each call), after one warm-up call."""
+    run()
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < SECONDS:
+        run()
+        done += batch
+    return done / (time.perf_counter() - start)
+
+
+def in_process(name: str, batch: int) -> float:
+    predictor = PosePredictor(build_model(name).eval())
+    frames, boxes = inputs(batch)
+    return rate(lambda: predictor.predict(frames, boxes), batch)
+
+
+def through_torchserve(server: TorchServe, batch: int, pool: ThreadPoolExecutor) -> float:
+    frames, boxes = inputs(batch)
+    bodies = [encode_request(f, b) for f, b in zip(frames, boxes, strict=True)]
+    headers = {
+        "Authorization": f"Bearer {server.inference_token()}",
+        "Content-Type": "application/octet-stream",
+    }
+
+    def post(body: bytes) -> bytes:
+        request = urllib.request.Request(
+            f"{server.inference_url}/predictions/pose", data=body, headers=headers
+        )
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.read()
+
+    return rate(lambda: list(pool.map(post, bodies)), batch)
+
+
+def main() -> None:
+    threads = torch.get_num_threads()
+    print(f"Pose model throughput, crops/s (CPU, {threads} threads; 640x360 frames)")
+    print("| model | batch | in process | through TorchServe | TorchServe / in process |")
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name in ("compact", "w32"):
+            weights = folder / f"{name}.safetensors"
+            save_checkpoint(build_model(name), name, (192, 256), weights)
+            mar = build_pose_archive(weights, folder / name)
+            with (
+                TorchServe(mar.parent, {"pose": mar.name}, folder / f"ts-{name}") as server,
+                ThreadPoolExecutor(max_workers=32) as pool,
+            ):
+                for batch in BATCHES:
+                    local = in_process(name, batch)
+                    served = through_torchserve(server, batch, pool)
+                    print(
+                        f"| {name} | {batch} | {local:.1f} | {served:.1f} | {served / local:.2f} |"
+                    )
+
+
+if __name__ == "__main__":
+    main()
