@@ -71,6 +71,20 @@ def boxes_of(request: pose_pb2.EstimatePosesRequest, frames: list[np.ndarray]) -
     return boxes
 
 
+def inside_frame(keypoints: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """Keypoints (17, 3) with those outside the frame clamped to its edge and given score 0:
+    the model may place a joint beyond the border, but the frame cannot show it."""
+    height, width = frame.shape[:2]
+    result = keypoints.copy()
+    outside = (
+        (result[:, 0] < 0) | (result[:, 0] > width) | (result[:, 1] < 0) | (result[:, 1] > height)
+    )
+    result[:, 0] = result[:, 0].clip(0, width)
+    result[:, 1] = result[:, 1].clip(0, height)
+    result[outside, 2] = 0.0
+    return result
+
+
 def pose_message(keypoints: np.ndarray, box: Box) -> common_pb2.Pose:
     """A `Pose` of keypoints (17, 3) found in `box`."""
     confident = keypoints[:, 2][keypoints[:, 2] > INSTANCE_CONFIDENCE]
@@ -104,8 +118,12 @@ class PoseEstimator(pose_pb2_grpc.PoseEstimatorServicer):
             else:
                 keypoints, boxes = await tracker.track(frames)
             poses = [
-                common_pb2.FramePose(frame_index=frame.index, pose=pose_message(k, box))
-                for frame, k, box in zip(request.frames, keypoints, boxes, strict=True)
+                common_pb2.FramePose(
+                    frame_index=frame.index, pose=pose_message(inside_frame(k, pixels), box)
+                )
+                for frame, pixels, k, box in zip(
+                    request.frames, frames, keypoints, boxes, strict=True
+                )
             ]
             yield pose_pb2.EstimatePosesResponse(poses=poses)
 

@@ -15,12 +15,14 @@ from common.fitness.v1 import common_pb2, pose_pb2, pose_pb2_grpc
 from common.images import encode_image
 from common.server import start_server
 from common.torchserve import free_port
+from common.video import VideoReader
 from pose_service.model import hrnet_compact
 from pose_service.server import binding, create_backend
 from pose_service.settings import PoseSettings
 from pose_service.train import save_checkpoint
 
 Image = common_pb2.Image
+REAL_CLIP = Path(__file__).resolve().parents[1] / "data" / "realclips" / "pose2sim_single_cam01.mp4"
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +148,16 @@ async def test_torchserve_down_is_unavailable():
         assert "does not answer" in error.value.details()
     finally:
         await running.stop(None)
+
+
+async def test_a_real_portrait_phone_frame_gets_a_pose(stub):
+    with VideoReader(REAL_CLIP, max_side=640) as reader:
+        first = next(iter(reader))
+    request = pose_pb2.EstimatePosesRequest(
+        frames=[common_pb2.Frame(image=encode_image(first.image), index=first.index)]
+    )
+    (response,) = await estimate(stub, request)
+    pose = response.poses[0].pose
+    assert len(pose.keypoints) == 17
+    assert all(0 <= k.x <= 360 for k in pose.keypoints)
+    assert all(0 <= k.y <= 640 for k in pose.keypoints)
