@@ -235,14 +235,15 @@ def train_pose(
     samples = len(CocoKeypoints(coco, split))
     with _progress() as bar:
         task = bar.add_task("training", total=samples * epochs)
-        losses = train(
+        train(
             config,
             progress=lambda n, loss: bar.update(
                 task, advance=n, description=f"training (loss {loss:.5f})"
             ),
+            on_epoch=lambda epoch, loss: bar.console.print(
+                f"epoch {epoch}/{epochs}: loss {loss:.6f}"
+            ),
         )
-    for epoch, loss in enumerate(losses, start=epochs - len(losses) + 1):
-        typer.echo(f"epoch {epoch}: loss {loss:.6f}")
     typer.echo(f"weights: {out / 'last.safetensors'}")
 
 

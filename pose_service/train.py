@@ -196,12 +196,17 @@ def load_weights(path: Path) -> tuple[PoseHRNet, tuple[int, int]]:
     return model, (int(metadata["input_width"]), int(metadata["input_height"]))
 
 
-def train(config: TrainConfig, progress: Callable[[int, float], None] | None = None) -> list[float]:
+def train(
+    config: TrainConfig,
+    progress: Callable[[int, float], None] | None = None,
+    on_epoch: Callable[[int, float], None] | None = None,
+) -> list[float]:
     """Trains and checkpoints; returns the mean loss of each epoch run.
 
     Args:
         config: Data, model and schedule.
         progress: Called after every step with (samples done, running loss).
+        on_epoch: Called after every epoch's checkpoint with (epoch number, mean loss).
     """
     torch.manual_seed(config.seed)
     random.seed(config.seed)
@@ -256,4 +261,6 @@ def train(config: TrainConfig, progress: Callable[[int, float], None] | None = N
             state_path,
         )
         logger.info("epoch %d: loss %.6f", epoch + 1, losses[-1])
+        if on_epoch:
+            on_epoch(epoch + 1, losses[-1])
     return losses
