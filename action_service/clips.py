@@ -1,0 +1,84 @@
+"""Clips for the 3D ResNet, sampled and normalised as the published models expect.
+
+Glossary of shapes:
+    - frame number: F (of a video)
+    - clip length: T (16)
+    - crop side: S (112)
+
+Frames are resized so the shorter side is 112 and centre-cropped to 112x112 (random crops
+and flips when training), scaled to [0, 1] and normalised with the Kinetics mean and std of
+3D-ResNets-PyTorch. At test time a video gives several clips of 16 consecutive frames spread
+evenly over it, whose class probabilities are averaged. A video shorter than a clip is looped
+(frames 0, 1, ..., F-1, 0, 1, ...), the rule of the original code; a video with no frame is an
+error.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+
+from common.errors import InvalidInputError
+
+CLIP_LENGTH = 16
+CROP_SIZE = 112
+KINETICS_MEAN = np.array([0.4345, 0.4051, 0.3775], np.float32)
+KINETICS_STD = np.array([0.2768, 0.2713, 0.2737], np.float32)
+
+
+def resize_short_side(frame: np.ndarray, size: int = CROP_SIZE) -> np.ndarray:
+    """An RGB frame (H, W, 3) resized so that its shorter side is `size`, aspect kept."""
+    height, width = frame.shape[:2]
+    scale = size / min(height, width)
+    new_size = (max(size, round(width * scale)), max(size, round(height * scale)))
+    return cv2.resize(
+        frame, new_size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    )
+
+
+def centre_crop(frame: np.ndarray, size: int = CROP_SIZE) -> np.ndarray:
+    """The central (size, size) square of a frame whose sides are at least `size`."""
+    height, width = frame.shape[:2]
+    top, left = (height - size) // 2, (width - size) // 2
+    return frame[top : top + size, left : left + size]
+
+
+def clip_starts(frame_count: int, clips: int, length: int = CLIP_LENGTH) -> list[int]:
+    """Start frames of `clips` windows spread evenly over a video (repeats when it is short)."""
+    if frame_count < 1:
+        raise InvalidInputError("the video has no frame to recognise")
+    last = frame_count - length
+    if last <= 0:
+        return [0]  # one looped clip holds the whole video
+    if clips == 1:
+        return [last // 2]
+    return [round(i * last / (clips - 1)) for i in range(clips)]
+
+
+def window(frame_count: int, start: int, length: int = CLIP_LENGTH) -> list[int]:
+    """Frame indices of one clip, looping the video when it is shorter than the clip."""
+    return [(start + i) % frame_count for i in range(length)]
+
+
+def to_tensor(frames: list[np.ndarray]) -> torch.Tensor:
+    """A clip (3, T, S, S) float32 of T cropped RGB frames (S, S, 3) uint8."""
+    clip = np.stack(frames).astype(np.float32) / 255.0
+    clip = (clip - KINETICS_MEAN) / KINETICS_STD
+    return torch.from_numpy(np.ascontiguousarray(clip.transpose(3, 0, 1, 2)))
+
+
+def evaluation_clips(frames: list[np.ndarray], clips: int = 3) -> torch.Tensor:
+    """The evaluation clips (clips, 3, T, S, S) of a video's frames (F, H, W, 3) uint8.
+
+    Raises:
+        InvalidInputError: No frames, or frames of different sizes.
+    """
+    if not frames:
+        raise InvalidInputError("the video has no frame to recognise")
+    sizes = {f.shape for f in frames}
+    if len(sizes) > 1:
+        raise InvalidInputError(f"frames of one video must share one size, got {sorted(sizes)}")
+    cropped = [centre_crop(resize_short_side(f)) for f in frames]
+    starts = clip_starts(len(cropped), clips)
+    return torch.stack([to_tensor([cropped[i] for i in window(len(cropped), s)]) for s in starts])
