@@ -11,19 +11,16 @@ from pycocotools.coco import COCO
 
 from common.video import probe_video
 from synth.clip import Clip, ClipSpec
-from synth.dataset import plan_videos, write_poses, write_videos
+from synth.dataset import write_poses
 from synth.preview import contact_sheet
 from synth.render import Renderer
 
 TWO = ("BodyWeightSquats", "PushUps")
 
 
-@pytest.fixture(scope="module")
-def ucf(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("ucf")
-    entries = plan_videos(groups=4, clips_per_group=1, short_side=96, exercises=TWO, reps=1)
-    write_videos(out, [e for e in entries if e.group in (1, 2)])  # a test and a train group
-    return out
+@pytest.fixture
+def ucf(tiny_ucf: Path) -> Path:
+    return tiny_ucf
 
 
 def test_the_ucf101_lists_parse_and_match_the_files(ucf):

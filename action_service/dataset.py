@@ -1,0 +1,118 @@
+"""UCF101-format video folders as clips for training and evaluation.
+
+The layout is UCF101's own: `ClassName/v_ClassName_gGG_cCC.<ext>` under a root with
+`classInd.txt` ("1 ApplyEyeMakeup" per line), `trainlist01.txt` ("Class/v_....avi 1") and
+`testlist01.txt` ("Class/v_....avi"). The gym writes it (`fitness synth videos`); real UCF101
+reads the same way (then keep only the exercise classes with `classes=`).
+
+Training clips are 16 consecutive frames from a random start, with the published
+augmentation: a random resized crop (scale 0.25 to 1 of the short-side-112 frame, aspect 3/4
+to 4/3) to 112x112 and a horizontal flip; evaluation clips are `action_service.clips`'s.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from action_service.clips import CLIP_LENGTH, CROP_SIZE, resize_short_side, to_tensor, window
+from common.video import VideoReader
+
+# Decoding at this size is enough for 112-pixel crops and much cheaper than full frames.
+DECODE_MAX_SIDE = 256
+
+
+@dataclass(frozen=True)
+class VideoEntry:
+    """One listed video: its path under the root and its class index (from 0)."""
+
+    path: str
+    label: int
+
+
+def read_classes(root: Path) -> list[str]:
+    """Class names in `classInd.txt` order."""
+    path = root / "classInd.txt"
+    if not path.is_file():
+        raise FileNotFoundError(f"no classInd.txt in {root}: not a UCF101-format folder")
+    rows = [line.split() for line in path.read_text().splitlines() if line.strip()]
+    return [name for _, name in sorted((int(index), name) for index, name in rows)]
+
+
+def read_split(root: Path, list_name: str, classes: list[str]) -> list[VideoEntry]:
+    """The videos of a split list; the class comes from each path's folder."""
+    path = root / list_name
+    if not path.is_file():
+        raise FileNotFoundError(f"no split list {path}")
+    index = {name: i for i, name in enumerate(classes)}
+    entries = []
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        video = line.split()[0]
+        folder = video.split("/")[0]
+        if folder in index:
+            entries.append(VideoEntry(video, index[folder]))
+    return entries
+
+
+def read_frames(path: Path) -> list[np.ndarray]:
+    """RGB frames of a video, downscaled for clips."""
+    with VideoReader(path, max_side=DECODE_MAX_SIDE) as reader:
+        return [frame.image for frame in reader]
+
+
+def random_resized_crop(frames: list[np.ndarray], rng: random.Random) -> list[np.ndarray]:
+    """One random crop (scale 0.25-1, aspect 3/4-4/3) of every frame, resized to 112x112."""
+    height, width = frames[0].shape[:2]
+    for _ in range(10):
+        area = height * width * rng.uniform(0.25, 1.0)
+        aspect = np.exp(rng.uniform(np.log(3 / 4), np.log(4 / 3)))
+        w, h = round(np.sqrt(area * aspect)), round(np.sqrt(area / aspect))
+        if 0 < w <= width and 0 < h <= height:
+            x, y = rng.randint(0, width - w), rng.randint(0, height - h)
+            break
+    else:  # fall back to the central square
+        w = h = min(height, width)
+        x, y = (width - w) // 2, (height - h) // 2
+    size = (CROP_SIZE, CROP_SIZE)
+    return [
+        cv2.resize(f[y : y + h, x : x + w], size, interpolation=cv2.INTER_LINEAR) for f in frames
+    ]
+
+
+class UCF101Clips(Dataset):
+    """Training clips (3, T, 112, 112) with their labels, one random clip per video per epoch."""
+
+    def __init__(
+        self,
+        root: Path,
+        list_name: str = "trainlist01.txt",
+        classes: list[str] | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.root = root
+        self.classes = classes or read_classes(root)
+        self.entries = read_split(root, list_name, self.classes)
+        if not self.entries:
+            raise ValueError(f"{root / list_name} lists no video of {self.classes}")
+        self._rng = random.Random(seed)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        entry = self.entries[index]
+        frames = [resize_short_side(f) for f in read_frames(self.root / entry.path)]
+        start = self._rng.randint(0, max(len(frames) - CLIP_LENGTH, 0))
+        clip = [frames[i] for i in window(len(frames), start)]
+        clip = random_resized_crop(clip, self._rng)
+        if self._rng.random() < 0.5:
+            clip = [np.ascontiguousarray(f[:, ::-1]) for f in clip]
+        return to_tensor(clip), entry.label
