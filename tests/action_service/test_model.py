@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 import torch
 
 from action_service.model import build_model, load_pretrained, r3d18, r3d34
-
-REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
-
-
-def published_state_dict(name: str) -> dict[str, torch.Tensor]:
-    """Random tensors with every key and shape of a published checkpoint, in its order."""
-    layout = json.loads((REFERENCE / f"{name}.json").read_text())
-    generator = torch.Generator().manual_seed(0)
-    return {
-        key: torch.zeros((), dtype=torch.int64)
-        if shape == []
-        else torch.randn(shape, generator=generator)
-        for key, shape in layout.items()
-    }
+from tests.reference import published_state_dict, summary
 
 
 @pytest.mark.parametrize(
@@ -47,10 +31,9 @@ def test_fine_tuning_keeps_everything_but_the_classifier():
 
 
 def test_the_34_layer_model_has_the_published_parameter_count():
-    summary = json.loads((REFERENCE / "summary.json").read_text())
-    assert sum(p.numel() for p in r3d34(num_classes=700).parameters()) == 63_872_636
+    published = summary("r3d34_kinetics700")["param_count"]
+    assert sum(p.numel() for p in r3d34(num_classes=700).parameters()) == published == 63_872_636
     assert sum(p.numel() for p in r3d34(num_classes=8).parameters()) == 63_517_640
-    assert "r3d34_kinetics700" in summary
 
 
 def test_a_checkpoint_of_another_depth_is_refused_naming_the_keys():

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 import torch
 
@@ -17,20 +14,7 @@ from pose_service.model import (
     hrnet_w48,
     load_checkpoint,
 )
-
-REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
-
-
-def published_state_dict(name: str) -> dict[str, torch.Tensor]:
-    """Random tensors with every key and shape of a published checkpoint, in its order."""
-    layout = json.loads((REFERENCE / f"{name}.json").read_text())
-    generator = torch.Generator().manual_seed(0)
-    return {
-        key: torch.zeros((), dtype=torch.int64)
-        if shape == []
-        else torch.randn(shape, generator=generator)
-        for key, shape in layout.items()
-    }
+from tests.reference import published_state_dict, summary
 
 
 @pytest.mark.parametrize(
@@ -46,9 +30,8 @@ def test_a_published_checkpoint_loads_strictly(build, name):
 
 
 def test_w32_has_the_published_parameter_count():
-    summary = json.loads((REFERENCE / "summary.json").read_text())["hrnet_w32_256x192"]
     parameters = sum(p.numel() for p in hrnet_w32().parameters())
-    assert parameters == summary["param_count"] == 28_536_113
+    assert parameters == summary("hrnet_w32_256x192")["param_count"] == 28_536_113
 
 
 def test_a_checkpoint_saved_by_the_official_training_code_loads(tmp_path):
