@@ -29,6 +29,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from torch.utils.data import DataLoader, Dataset
 
@@ -185,8 +186,6 @@ def save_checkpoint(model: PoseHRNet, name: str, input_size: tuple[int, int], pa
 
 def load_weights(path: Path) -> tuple[PoseHRNet, tuple[int, int]]:
     """A model and its input size (W, H) from a checkpoint written by `save_checkpoint`."""
-    from safetensors import safe_open
-
     with safe_open(str(path), framework="pt") as handle:
         metadata = handle.metadata() or {}
     if "model" not in metadata:

@@ -101,7 +101,7 @@ class BodyModel:
     def __init__(self) -> None:
         import warp  # anny's skinning kernels: compiled once, cached under ~/.cache/warp
 
-        warp.config.quiet = True
+        warp.config.log_level = warp.LOG_WARNING  # no start-up banner in our output
         import anny  # imported here: it initialises warp, which takes a moment
 
         self._anny = anny.Anny().to(torch.float32).eval()
