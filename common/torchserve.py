@@ -20,9 +20,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from common.errors import BackendUnavailableError
+import torch
+
+from common.errors import BackendUnavailableError, InvalidInputError
 
 BIN = Path(sys.executable).parent
 
@@ -52,6 +54,26 @@ def build_archive(
     if result.returncode != 0:
         raise RuntimeError(f"torch-model-archiver failed for {name}: {result.stderr.strip()}")
     return out_dir / f"{name}.mar"
+
+
+def worker_device(context: Any) -> torch.device:
+    """The device a TorchServe worker was given: its GPU when there is one, else the CPU."""
+    gpu = context.system_properties.get("gpu_id")
+    return torch.device(f"cuda:{gpu}" if torch.cuda.is_available() and gpu is not None else "cpu")
+
+
+def serialized_file(context: Any) -> Path:
+    """The archive's weights file, in the worker's model folder."""
+    properties = context.system_properties
+    return Path(properties["model_dir"]) / context.manifest["model"]["serializedFile"]
+
+
+def request_body(row: dict) -> bytes | bytearray:
+    """A TorchServe request's raw binary body (TorchServe names it `data` or `body`)."""
+    body = row.get("data") or row.get("body")
+    if not isinstance(body, (bytes, bytearray)):
+        raise InvalidInputError("a model request must be a binary body (application/octet-stream)")
+    return body
 
 
 def free_port() -> int:
@@ -127,8 +149,12 @@ class TorchServe:
         ]
         if not self.token_auth:
             command.append("--disable-token-auth")
+        # TorchServe keeps its pid file in the temp folder and refuses to start while it names a
+        # live process: a private temp folder lets several instances run side by side.
+        (self.workdir / "tmp").mkdir(exist_ok=True)
         env = {
             **os.environ,
+            "TMPDIR": str(self.workdir / "tmp"),
             "LOG_LOCATION": str(self.workdir / "logs"),
             "METRICS_LOCATION": str(self.workdir / "logs"),
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -197,12 +223,22 @@ class TorchServe:
         """Stops the TorchServe process (and its workers) started here."""
         if self.process is None or self.process.poll() is not None:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
+        group = self.process.pid
+        os.killpg(group, signal.SIGTERM)
         try:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            os.killpg(group, signal.SIGKILL)
             self.process.wait(timeout=10)
+        # The Java frontend and the Python workers may outlive the launcher for a moment.
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+        os.killpg(group, signal.SIGKILL)
 
     def __enter__(self) -> Self:
         return self.start()

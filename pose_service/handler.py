@@ -7,36 +7,23 @@ carries one frame and one person box (`pose_service.payload`). The work itself i
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from ts.torch_handler.base_handler import BaseHandler
 
-from common.errors import InvalidInputError
+from common.torchserve import request_body, serialized_file, worker_device
 from pose_service.inference import PosePredictor
 from pose_service.payload import decode_request, encode_answer
 from pose_service.train import load_weights
-
-
-def _body(row: dict) -> bytes | bytearray:
-    """A request's raw body (TorchServe names it `data` or `body`)."""
-    body = row.get("data") or row.get("body")
-    if not isinstance(body, (bytes, bytearray)):
-        raise InvalidInputError("a pose request must be a binary body (application/octet-stream)")
-    return body
 
 
 class PoseHandler(BaseHandler):
     """HRNet behind TorchServe's inference API."""
 
     def initialize(self, context: Any) -> None:
-        properties = context.system_properties
-        gpu = properties.get("gpu_id")
-        use_gpu = torch.cuda.is_available() and gpu is not None
-        self.device = torch.device(f"cuda:{gpu}" if use_gpu else "cpu")
-        weights = Path(properties["model_dir"]) / context.manifest["model"]["serializedFile"]
+        self.device = worker_device(context)
+        weights = serialized_file(context)
         model, input_size = load_weights(weights)
         options = (context.model_yaml_config or {}).get("handler", {})
         self.predictor = PosePredictor(
@@ -48,7 +35,7 @@ class PoseHandler(BaseHandler):
         self.initialized = True
 
     def preprocess(self, data: list[dict]) -> tuple[list[np.ndarray], list[tuple]]:
-        requests = [decode_request(_body(row)) for row in data]
+        requests = [decode_request(request_body(row)) for row in data]
         return [frame for frame, _ in requests], [box for _, box in requests]
 
     def inference(

@@ -1,0 +1,41 @@
+"""TorchServe handler of the action model: clip sampling, the 3D ResNet and averaged softmax.
+
+Each request carries one video's frames (`action_service.payload`); the work is
+`ActionPredictor.probabilities`, the code the in-process backend runs too. Batching is in
+`model-config.yaml` beside this file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from ts.torch_handler.base_handler import BaseHandler
+
+from action_service.checkpoint import load_weights
+from action_service.inference import ActionPredictor
+from action_service.payload import decode_request, encode_answer
+from common.torchserve import request_body, serialized_file, worker_device
+
+
+class ActionHandler(BaseHandler):
+    """The 3D ResNet behind TorchServe's inference API."""
+
+    def initialize(self, context: Any) -> None:
+        self.device = worker_device(context)
+        weights = serialized_file(context)
+        model, classes = load_weights(weights)
+        options = (context.model_yaml_config or {}).get("handler", {})
+        self.predictor = ActionPredictor(
+            model.eval().to(self.device), classes, int(options.get("clips", 3)), self.device
+        )
+        self.initialized = True
+
+    def preprocess(self, data: list[dict]) -> list[list[np.ndarray]]:
+        return [decode_request(request_body(row)) for row in data]
+
+    def inference(self, data: list[list[np.ndarray]], *args: Any, **kwargs: Any) -> list:
+        return [self.predictor.probabilities(frames) for frames in data]
+
+    def postprocess(self, data: list[np.ndarray]) -> list[str]:
+        return [encode_answer(probabilities) for probabilities in data]
