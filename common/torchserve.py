@@ -56,6 +56,46 @@ def build_archive(
     return out_dir / f"{name}.mar"
 
 
+class InferenceClient:
+    """Posts binary requests to one model of TorchServe's inference API.
+
+    Errors become the product's: a 400 is the caller's mistake (INVALID_ARGUMENT), anything
+    else, or no answer at all, means the model server is unavailable (UNAVAILABLE).
+    """
+
+    def __init__(self, url: str, model: str, token: str, *, timeout_seconds: float) -> None:
+        self.url = f"{url.rstrip('/')}/predictions/{model}"
+        self._headers = {"Content-Type": "application/octet-stream"}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
+        self._timeout = timeout_seconds
+
+    def post(self, body: bytes) -> bytes:
+        """The model's answer to one request (blocking: run it in a thread)."""
+        request = urllib.request.Request(self.url, data=body, headers=self._headers)
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:
+                return response.read()
+        except urllib.error.HTTPError as error:
+            message = _error_message(error)
+            if error.code == 400:
+                raise InvalidInputError(f"the model refused the request: {message}") from error
+            raise BackendUnavailableError(
+                f"TorchServe at {self.url} answered {error.code}: {message}"
+            ) from error
+        except (urllib.error.URLError, OSError) as error:
+            raise BackendUnavailableError(
+                f"TorchServe at {self.url} does not answer: {error}"
+            ) from error
+
+
+def _error_message(error: urllib.error.HTTPError) -> str:
+    try:
+        return json.loads(error.read()).get("message", error.reason)
+    except (ValueError, OSError):
+        return str(error.reason)
+
+
 def worker_device(context: Any) -> torch.device:
     """The device a TorchServe worker was given: its GPU when there is one, else the CPU."""
     gpu = context.system_properties.get("gpu_id")

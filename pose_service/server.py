@@ -19,6 +19,7 @@ from common.fitness.v1 import common_pb2, pose_pb2, pose_pb2_grpc
 from common.images import decode_image
 from common.logs import configure_logging
 from common.server import ServiceBinding, serve
+from common.torchserve import InferenceClient
 from pose_service.backends import InProcessBackend, PoseBackend, TorchServeBackend
 from pose_service.inference import PosePredictor
 from pose_service.settings import PoseSettings
@@ -143,12 +144,13 @@ class PoseEstimator(pose_pb2_grpc.PoseEstimatorServicer):
 def create_backend(settings: PoseSettings) -> PoseBackend:
     """The backend the settings ask for."""
     if settings.backend == "torchserve":
-        return TorchServeBackend(
+        client = InferenceClient(
             settings.torchserve_url,
             settings.torchserve_model,
             settings.torchserve_token,
             timeout_seconds=settings.backend_timeout_seconds,
         )
+        return TorchServeBackend(client, settings.torchserve_model)
     if not settings.weights.is_file():
         raise FileNotFoundError(f"no pose weights at {settings.weights}: set --weights")
     model, input_size = load_weights(settings.weights)
