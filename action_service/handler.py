@@ -38,4 +38,4 @@ class ActionHandler(BaseHandler):
         return [self.predictor.probabilities(frames) for frames in data]
 
     def postprocess(self, data: list[np.ndarray]) -> list[str]:
-        return [encode_answer(probabilities) for probabilities in data]
+        return [encode_answer(self.predictor.classes, probabilities) for probabilities in data]

@@ -36,11 +36,13 @@ def decode_request(body: bytes | bytearray) -> list[np.ndarray]:
     return list(frames)
 
 
-def encode_answer(probabilities: np.ndarray) -> str:
-    """JSON of class probabilities (C,)."""
-    return json.dumps(np.asarray(probabilities, np.float64).round(6).tolist())
+def encode_answer(classes: list[str], probabilities: np.ndarray) -> str:
+    """JSON of class names and their probabilities (C,)."""
+    values = np.asarray(probabilities, np.float64).round(6).tolist()
+    return json.dumps({"classes": classes, "probabilities": values})
 
 
-def decode_answer(body: bytes | str) -> np.ndarray:
-    """Class probabilities (C,) float32 of an answer made by `encode_answer`."""
-    return np.asarray(json.loads(body), np.float32)
+def decode_answer(body: bytes | str) -> tuple[list[str], np.ndarray]:
+    """Class names and probabilities (C,) float32 of an answer made by `encode_answer`."""
+    answer = json.loads(body)
+    return list(answer["classes"]), np.asarray(answer["probabilities"], np.float32)

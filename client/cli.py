@@ -287,6 +287,18 @@ def serve_pose(context: typer.Context) -> None:
     serve_main(context.args)
 
 
+@serve_app.command(
+    "action",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def serve_action(context: typer.Context) -> None:
+    """The action service; every flag (--port, --backend, ...) is listed by --help."""
+    from action_service.server import main as serve_main
+
+    serve_main(context.args)
+
+
 @pose_app.command("archive")
 def pose_archive(
     weights: Annotated[Path, typer.Option(help="A last.safetensors written by `train pose`.")],

@@ -72,5 +72,6 @@ def test_torchserve_and_in_process_give_the_same_probabilities(archive, tmp_path
             )
             with urllib.request.urlopen(request, timeout=120) as response:
                 served.append(decode_answer(response.read()))
-    for got, want in zip(served, expected, strict=True):
+    for (names, got), want in zip(served, expected, strict=True):
+        assert names == CLASSES
         np.testing.assert_allclose(got, want, atol=1e-4)
