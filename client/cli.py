@@ -247,6 +247,68 @@ def train_pose(
     typer.echo(f"weights: {out / 'last.safetensors'}")
 
 
+TRAIN_ACTION_EXAMPLES = """
+Examples:
+
+    fitness train action --ucf data/gym --out runs/action --epochs 20
+
+    fitness train action --ucf data/gym --out runs/r3d34 --depth 34 --widen-factor 1 \\
+        --pretrained r3d34_K_200ep.pth --frozen-stages 3
+"""
+
+
+@train_app.command("action", epilog=TRAIN_ACTION_EXAMPLES)
+def train_action(
+    ucf: Annotated[Path, typer.Option(help="UCF101-format folder (classInd.txt, split lists).")],
+    out: Annotated[Path, typer.Option(help="Folder for last.safetensors and last_state.pt.")],
+    depth: Annotated[int, typer.Option(help="10, 18, 34 or 50.")] = 18,
+    widen_factor: Annotated[float, typer.Option(help="Width multiplier (1: published).")] = 0.25,
+    pretrained: Annotated[
+        Path | None, typer.Option(help="Checkpoint to fine-tune from (classifier replaced).")
+    ] = None,
+    frozen_stages: Annotated[int, typer.Option(min=0, max=5, help="Stages kept frozen.")] = 0,
+    epochs: Annotated[int, typer.Option(min=1)] = 20,
+    batch_size: Annotated[int, typer.Option(min=1)] = 8,
+    learning_rate: Annotated[float, typer.Option(min=0.0)] = 0.01,
+    workers: Annotated[int, typer.Option(min=0, help="Data loading processes.")] = 2,
+    resume: Annotated[bool, typer.Option(help="Continue from OUT/last_state.pt.")] = False,
+    device: Annotated[str, typer.Option(help="auto (GPU when present), cpu or cuda.")] = "auto",
+) -> None:
+    """Fine-tune (or train) a 3D ResNet on a UCF101-format train list."""
+    from action_service.dataset import UCF101Clips
+    from action_service.train import TrainConfig, train
+
+    if pretrained is not None and not pretrained.is_file():
+        raise CLIError(f"no checkpoint at {pretrained}: check the path")
+    config = TrainConfig(
+        ucf=ucf,
+        out=out,
+        depth=depth,
+        widen_factor=widen_factor,
+        pretrained=pretrained,
+        frozen_stages=frozen_stages,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        workers=workers,
+        resume=resume,
+        device=device,
+    )
+    videos = len(UCF101Clips(ucf))
+    with _progress() as bar:
+        task = bar.add_task("training", total=videos * epochs)
+        train(
+            config,
+            progress=lambda n, loss: bar.update(
+                task, advance=n, description=f"training (loss {loss:.4f})"
+            ),
+            on_epoch=lambda epoch, loss: bar.console.print(
+                f"epoch {epoch}/{epochs}: loss {loss:.4f}"
+            ),
+        )
+    typer.echo(f"weights: {out / 'last.safetensors'}")
+
+
 @eval_app.command("pose")
 def eval_pose(
     weights: Annotated[Path, typer.Option(help="A last.safetensors written by `train pose`.")],
@@ -256,9 +318,10 @@ def eval_pose(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Report COCO OKS AP/AP50/AP75/AR (ground-truth boxes) and PCK@0.1 on a held-out split."""
+    from common.device import pick_device
     from pose_service.evaluate import evaluate, metrics_json
     from pose_service.inference import PosePredictor
-    from pose_service.train import load_weights, pick_device
+    from pose_service.train import load_weights
 
     if not weights.is_file():
         raise CLIError(f"no weights at {weights}: train first with `fitness train pose`")

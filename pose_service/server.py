@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Sequence
 import grpc
 import numpy as np
 
+from common.device import pick_device
 from common.errors import InvalidInputError
 from common.fitness.v1 import common_pb2, pose_pb2, pose_pb2_grpc
 from common.images import decode_image
@@ -24,7 +25,7 @@ from pose_service.backends import InProcessBackend, PoseBackend, TorchServeBacke
 from pose_service.inference import PosePredictor
 from pose_service.settings import PoseSettings
 from pose_service.tracking import Box, PersonTracker
-from pose_service.train import load_weights, pick_device
+from pose_service.train import load_weights
 
 logger = logging.getLogger(__name__)
 

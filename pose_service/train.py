@@ -33,6 +33,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from torch.utils.data import DataLoader, Dataset
 
+from common.device import pick_device
 from common.skeleton import FLIP_INDEX
 from pose_service.codec import CropRegion, encode
 from pose_service.inference import normalise
@@ -162,13 +163,6 @@ class TrainConfig:
     seed: int = 0
     resume: bool = False
     device: str = "auto"
-
-
-def pick_device(name: str) -> torch.device:
-    """`auto` takes the GPU when there is one."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
 
 
 def save_checkpoint(model: PoseHRNet, name: str, input_size: tuple[int, int], path: Path) -> None:

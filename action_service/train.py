@@ -1,0 +1,144 @@
+"""Training the 3D ResNet on a UCF101-format folder (`fitness train action --ucf DIR`).
+
+Transfer learning as the paper and the official code do it: a pretrained checkpoint (for
+example Kinetics) is loaded, its classifier replaced for the exercises, early stages
+optionally frozen, and the network fine-tuned with SGD (momentum 0.9, weight decay 1e-3) and a
+learning rate divided by 10 at 60% and 85% of the epochs. Without `--pretrained` it trains from
+scratch. Checkpoints: `last.safetensors` (weights with depth, width and class names) after
+every epoch, plus `last_state.pt` (optimiser, schedule, epoch) to resume.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file
+from torch.utils.data import DataLoader
+
+from action_service.checkpoint import save_checkpoint
+from action_service.dataset import UCF101Clips
+from action_service.model import ResNet3D, build_model, load_pretrained
+from common.device import pick_device
+
+logger = logging.getLogger(__name__)
+
+# Frozen from the input up: stem (conv1, bn1), then layer1 to layer4.
+STAGES = ("stem", "layer1", "layer2", "layer3", "layer4")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What `fitness train action` was asked to do."""
+
+    ucf: Path
+    out: Path
+    depth: int = 18
+    widen_factor: float = 0.25
+    list_name: str = "trainlist01.txt"
+    pretrained: Path | None = None
+    frozen_stages: int = 0
+    epochs: int = 20
+    batch_size: int = 8
+    learning_rate: float = 0.01
+    workers: int = 2
+    seed: int = 0
+    resume: bool = False
+    device: str = "auto"
+
+
+def freeze(model: ResNet3D, stages: int) -> None:
+    """Stops training the first `stages` of STAGES (their BatchNorm statistics included)."""
+    if not 0 <= stages <= len(STAGES):
+        raise ValueError(f"frozen stages must be 0 to {len(STAGES)}, got {stages}")
+    for name in STAGES[:stages]:
+        modules = [model.conv1, model.bn1] if name == "stem" else [getattr(model, name)]
+        for module in modules:
+            module.eval()
+            for parameter in module.parameters():
+                parameter.requires_grad_(False)
+
+
+def read_pretrained(path: Path) -> dict[str, torch.Tensor]:
+    """A published checkpoint (`.pth`, maybe with a `state_dict` entry) or our safetensors."""
+    if path.suffix == ".safetensors":
+        return load_file(str(path))
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    return state.get("state_dict", state) if isinstance(state, dict) else state
+
+
+def train(
+    config: TrainConfig,
+    progress: Callable[[int, float], None] | None = None,
+    on_epoch: Callable[[int, float], None] | None = None,
+) -> list[float]:
+    """Fine-tunes (or trains) and checkpoints; returns the mean loss of each epoch run."""
+    torch.manual_seed(config.seed)
+    device = pick_device(config.device)
+    dataset = UCF101Clips(config.ucf, config.list_name, seed=config.seed)
+    loader = DataLoader(
+        dataset,
+        batch_size=config.batch_size,
+        shuffle=True,
+        num_workers=config.workers,
+        persistent_workers=config.workers > 0,
+    )
+    model = build_model(
+        config.depth, num_classes=len(dataset.classes), widen_factor=config.widen_factor
+    )
+    if config.pretrained is not None:
+        replaced = load_pretrained(model, read_pretrained(config.pretrained))
+        logger.info("loaded %s (re-initialised: %s)", config.pretrained, replaced or "nothing")
+    model.to(device)
+    # Frozen parameters get no gradient, so SGD leaves them as they are.
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=config.learning_rate, momentum=0.9, weight_decay=1e-3
+    )
+    milestones = [max(1, round(config.epochs * 0.6)), max(1, round(config.epochs * 0.85))]
+    schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=0.1)
+    weights_path, state_path = config.out / "last.safetensors", config.out / "last_state.pt"
+    start_epoch = 0
+    if config.resume and weights_path.is_file() and state_path.is_file():
+        model.load_state_dict(load_file(str(weights_path), device=str(device)))
+        state = torch.load(state_path, map_location=device, weights_only=False)
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        start_epoch = state["epoch"]
+    losses = []
+    for epoch in range(start_epoch, config.epochs):
+        model.train()
+        freeze(model, config.frozen_stages)
+        total, count = 0.0, 0
+        for clips, labels in loader:
+            clips, labels = clips.to(device), labels.to(device)
+            loss = torch.nn.functional.cross_entropy(model(clips), labels)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(labels)
+            count += len(labels)
+            if progress:
+                progress(len(labels), total / count)
+        schedule.step()
+        losses.append(total / max(count, 1))
+        save_checkpoint(
+            model,
+            depth=config.depth,
+            widen_factor=config.widen_factor,
+            classes=dataset.classes,
+            path=weights_path,
+        )
+        torch.save(
+            {
+                "optimizer": optimizer.state_dict(),
+                "schedule": schedule.state_dict(),
+                "epoch": epoch + 1,
+            },
+            state_path,
+        )
+        if on_epoch:
+            on_epoch(epoch + 1, losses[-1])
+    return losses
