@@ -88,12 +88,7 @@ class ActionRecognizer(action_pb2_grpc.ActionRecognizerServicer):
 def create_backend(settings: ActionSettings) -> ActionBackend:
     """The backend the settings ask for."""
     if settings.backend == "torchserve":
-        client = InferenceClient(
-            settings.torchserve_url,
-            settings.torchserve_model,
-            settings.torchserve_token,
-            timeout_seconds=settings.backend_timeout_seconds,
-        )
+        client = InferenceClient.from_settings(settings)
         return TorchServeBackend(client, settings.torchserve_model, EXERCISE_CLASSES, clips=3)
     if not settings.weights.is_file():
         raise FileNotFoundError(f"no action weights at {settings.weights}: set --weights")

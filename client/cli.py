@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import grpc
 import typer
@@ -114,6 +115,23 @@ def _progress() -> Progress:
         disable=not sys.stderr.isatty(),
         console=Console(stderr=True),
     )
+
+
+def _train_with_progress(
+    train: Callable[..., list[float]], config: Any, *, total: int, epochs: int
+) -> None:
+    """Runs a training function with a progress bar and a line per finished epoch."""
+    with _progress() as bar:
+        task = bar.add_task("training", total=total)
+        train(
+            config,
+            progress=lambda n, loss: bar.update(
+                task, advance=n, description=f"training (loss {loss:.5f})"
+            ),
+            on_epoch=lambda epoch, loss: bar.console.print(
+                f"epoch {epoch}/{epochs}: loss {loss:.6f}"
+            ),
+        )
 
 
 SYNTH_VIDEOS_EXAMPLES = """
@@ -233,17 +251,7 @@ def train_pose(
         device=device,
     )
     samples = len(CocoKeypoints(coco, split))
-    with _progress() as bar:
-        task = bar.add_task("training", total=samples * epochs)
-        train(
-            config,
-            progress=lambda n, loss: bar.update(
-                task, advance=n, description=f"training (loss {loss:.5f})"
-            ),
-            on_epoch=lambda epoch, loss: bar.console.print(
-                f"epoch {epoch}/{epochs}: loss {loss:.6f}"
-            ),
-        )
+    _train_with_progress(train, config, total=samples * epochs, epochs=epochs)
     typer.echo(f"weights: {out / 'last.safetensors'}")
 
 
@@ -295,17 +303,7 @@ def train_action(
         device=device,
     )
     videos = len(UCF101Clips(ucf))
-    with _progress() as bar:
-        task = bar.add_task("training", total=videos * epochs)
-        train(
-            config,
-            progress=lambda n, loss: bar.update(
-                task, advance=n, description=f"training (loss {loss:.4f})"
-            ),
-            on_epoch=lambda epoch, loss: bar.console.print(
-                f"epoch {epoch}/{epochs}: loss {loss:.4f}"
-            ),
-        )
+    _train_with_progress(train, config, total=videos * epochs, epochs=epochs)
     typer.echo(f"weights: {out / 'last.safetensors'}")
 
 

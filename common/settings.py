@@ -65,3 +65,19 @@ class ServerSettings(BaseSettings):
         `--help` prints every flag with its environment variable's default and exits.
         """
         return cls(_cli_parse_args=list(argv), _cli_prog_name=prog)
+
+
+class ModelServiceSettings(ServerSettings):
+    """A service whose model runs under TorchServe (the default) or inside the process."""
+
+    backend: Literal["torchserve", "in_process"] = Field(
+        "torchserve", description="Run the model under TorchServe, or inside this process."
+    )
+    torchserve_url: str = Field(
+        "http://127.0.0.1:8080", description="TorchServe inference API (backend torchserve)."
+    )
+    torchserve_model: str = Field("", description="Model name registered in TorchServe.")
+    torchserve_token: str = Field(
+        "", description="TorchServe inference token; empty only where token auth is off."
+    )
+    backend_timeout_seconds: float = Field(60.0, gt=0, description="Per model request.")

@@ -25,6 +25,7 @@ from typing import Any, Self
 import torch
 
 from common.errors import BackendUnavailableError, InvalidInputError
+from common.settings import ModelServiceSettings
 
 BIN = Path(sys.executable).parent
 
@@ -69,6 +70,16 @@ class InferenceClient:
         if token:
             self._headers["Authorization"] = f"Bearer {token}"
         self._timeout = timeout_seconds
+
+    @classmethod
+    def from_settings(cls, settings: ModelServiceSettings) -> InferenceClient:
+        """The client a model service's settings describe."""
+        return cls(
+            settings.torchserve_url,
+            settings.torchserve_model,
+            settings.torchserve_token,
+            timeout_seconds=settings.backend_timeout_seconds,
+        )
 
     def post(self, body: bytes) -> bytes:
         """The model's answer to one request (blocking: run it in a thread)."""

@@ -145,12 +145,7 @@ class PoseEstimator(pose_pb2_grpc.PoseEstimatorServicer):
 def create_backend(settings: PoseSettings) -> PoseBackend:
     """The backend the settings ask for."""
     if settings.backend == "torchserve":
-        client = InferenceClient(
-            settings.torchserve_url,
-            settings.torchserve_model,
-            settings.torchserve_token,
-            timeout_seconds=settings.backend_timeout_seconds,
-        )
+        client = InferenceClient.from_settings(settings)
         return TorchServeBackend(client, settings.torchserve_model)
     if not settings.weights.is_file():
         raise FileNotFoundError(f"no pose weights at {settings.weights}: set --weights")
