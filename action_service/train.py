@@ -23,6 +23,7 @@ from action_service.checkpoint import save_checkpoint
 from action_service.dataset import UCF101Clips
 from action_service.model import ResNet3D, build_model, load_pretrained
 from common.device import pick_device
+from common.training import WEIGHTS_FILE, resume_run, save_state
 
 logger = logging.getLogger(__name__)
 
@@ -99,14 +100,8 @@ def train(
     )
     milestones = [max(1, round(config.epochs * 0.6)), max(1, round(config.epochs * 0.85))]
     schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=0.1)
-    weights_path, state_path = config.out / "last.safetensors", config.out / "last_state.pt"
-    start_epoch = 0
-    if config.resume and weights_path.is_file() and state_path.is_file():
-        model.load_state_dict(load_file(str(weights_path), device=str(device)))
-        state = torch.load(state_path, map_location=device, weights_only=False)
-        optimizer.load_state_dict(state["optimizer"])
-        schedule.load_state_dict(state["schedule"])
-        start_epoch = state["epoch"]
+    weights_path = config.out / WEIGHTS_FILE
+    start_epoch = resume_run(config.out, model, optimizer, schedule, device) if config.resume else 0
     losses = []
     for epoch in range(start_epoch, config.epochs):
         model.train()
@@ -131,14 +126,7 @@ def train(
             classes=dataset.classes,
             path=weights_path,
         )
-        torch.save(
-            {
-                "optimizer": optimizer.state_dict(),
-                "schedule": schedule.state_dict(),
-                "epoch": epoch + 1,
-            },
-            state_path,
-        )
+        save_state(config.out, optimizer, schedule, epoch + 1)
         if on_epoch:
             on_epoch(epoch + 1, losses[-1])
     return losses

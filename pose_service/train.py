@@ -35,6 +35,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from common.device import pick_device
 from common.skeleton import FLIP_INDEX
+from common.training import WEIGHTS_FILE, resume_run, save_state
 from pose_service.codec import CropRegion, encode
 from pose_service.inference import normalise
 from pose_service.model import PoseHRNet, build_model
@@ -219,15 +220,8 @@ def train(
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     milestones = [max(1, round(config.epochs * 0.8)), max(1, round(config.epochs * 0.95))]
     schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=0.1)
-    start_epoch = 0
-    weights_path, state_path = config.out / "last.safetensors", config.out / "last_state.pt"
-    if config.resume and weights_path.is_file() and state_path.is_file():
-        model.load_state_dict(load_file(str(weights_path), device=str(device)))
-        state = torch.load(state_path, map_location=device, weights_only=False)
-        optimizer.load_state_dict(state["optimizer"])
-        schedule.load_state_dict(state["schedule"])
-        start_epoch = state["epoch"]
-        logger.info("resumed from %s at epoch %d", weights_path, start_epoch)
+    weights_path = config.out / WEIGHTS_FILE
+    start_epoch = resume_run(config.out, model, optimizer, schedule, device) if config.resume else 0
     losses = []
     for epoch in range(start_epoch, config.epochs):
         model.train()
@@ -245,14 +239,7 @@ def train(
         schedule.step()
         losses.append(total / max(count, 1))
         save_checkpoint(model, config.model, input_size, weights_path)
-        torch.save(
-            {
-                "optimizer": optimizer.state_dict(),
-                "schedule": schedule.state_dict(),
-                "epoch": epoch + 1,
-            },
-            state_path,
-        )
+        save_state(config.out, optimizer, schedule, epoch + 1)
         logger.info("epoch %d: loss %.6f", epoch + 1, losses[-1])
         if on_epoch:
             on_epoch(epoch + 1, losses[-1])
