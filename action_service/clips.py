@@ -11,6 +11,11 @@ and flips when training), scaled to [0, 1] and normalised with the Kinetics mean
 evenly over it, whose class probabilities are averaged. A video shorter than a clip is looped
 (frames 0, 1, ..., F-1, 0, 1, ...), the rule of the original code; a video with no frame is an
 error.
+
+The published clips are 16 consecutive frames of UCF101's 25 fps videos (about 0.64 s). Phones
+film at 24 to 60 fps, so a video faster than that keeps every k-th frame first
+(`frame_step`: k = round(fps / 25), so 60 fps keeps every second frame) and a clip spans about
+the same time of movement whatever the camera's rate.
 """
 
 from __future__ import annotations
@@ -25,6 +30,18 @@ CLIP_LENGTH = 16
 CROP_SIZE = 112
 KINETICS_MEAN = np.array([0.4345, 0.4051, 0.3775], np.float32)
 KINETICS_STD = np.array([0.2768, 0.2713, 0.2737], np.float32)
+CLIP_FPS = 25.0  # UCF101's frame rate, the rate published clips assume
+
+
+def frame_step(fps: float) -> int:
+    """Keep every k-th frame of a `fps` video so that the kept rate is near 25 fps."""
+    return max(1, round(fps / CLIP_FPS)) if fps > 0 else 1
+
+
+def estimated_fps(timestamps: list[float]) -> float:
+    """The frame rate of frames with these presentation times (0 when they do not tell)."""
+    span = timestamps[-1] - timestamps[0] if timestamps else 0.0
+    return (len(timestamps) - 1) / span if span > 0 else 0.0
 
 
 def resize_short_side(frame: np.ndarray, size: int = CROP_SIZE) -> np.ndarray:

@@ -5,9 +5,10 @@ The layout is UCF101's own: `ClassName/v_ClassName_gGG_cCC.<ext>` under a root w
 `testlist01.txt` ("Class/v_....avi"). The gym writes it (`fitness synth videos`); real UCF101
 reads the same way (then keep only the exercise classes with `classes=`).
 
-Training clips are 16 consecutive frames from a random start, with the published
-augmentation: a random resized crop (scale 0.25 to 1 of the short-side-112 frame, aspect 3/4
-to 4/3) to 112x112 and a horizontal flip; evaluation clips are `action_service.clips`'s.
+Training clips are 16 consecutive frames (after `frame_step` thinning) from a random start,
+decoding only up to the clip's end, with the published augmentation: a random resized crop
+(scale 0.25 to 1 of the short-side-112 frame, aspect 3/4 to 4/3) to 112x112 and a horizontal
+flip; evaluation clips are `action_service.clips`'s.
 """
 
 from __future__ import annotations
@@ -19,9 +20,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, get_worker_info
 
-from action_service.clips import CLIP_LENGTH, CROP_SIZE, resize_short_side, to_tensor, window
+from action_service.clips import (
+    CLIP_LENGTH,
+    CROP_SIZE,
+    frame_step,
+    resize_short_side,
+    to_tensor,
+    window,
+)
 from common.video import VideoReader
 
 # Decoding at this size is enough for 112-pixel crops and much cheaper than full frames.
@@ -62,10 +70,30 @@ def read_split(root: Path, list_name: str, classes: list[str]) -> list[VideoEntr
     return entries
 
 
-def read_frames(path: Path) -> list[np.ndarray]:
-    """RGB frames of a video, downscaled for clips."""
+def read_frames(path: Path, *, first: int = 0, count: int | None = None) -> list[np.ndarray]:
+    """RGB frames of a video, downscaled for clips and thinned by `frame_step`.
+
+    Args:
+        path: The video.
+        first: Index (among the kept frames) of the first frame returned.
+        count: How many kept frames to return at most (None: to the end); decoding stops there.
+    """
+    frames: list[np.ndarray] = []
     with VideoReader(path, max_side=DECODE_MAX_SIDE) as reader:
-        return [frame.image for frame in reader]
+        step = frame_step(reader.info.fps)
+        for frame in reader:
+            if frame.index % step or frame.index // step < first:
+                continue
+            frames.append(frame.image)
+            if count is not None and len(frames) == count:
+                break
+    return frames
+
+
+def kept_frame_count(path: Path) -> int:
+    """How many frames `read_frames` keeps of a whole video (from its header)."""
+    with VideoReader(path) as reader:
+        return -(-reader.info.frame_count // frame_step(reader.info.fps))
 
 
 def random_resized_crop(frames: list[np.ndarray], rng: random.Random) -> list[np.ndarray]:
@@ -102,17 +130,31 @@ class UCF101Clips(Dataset):
         self.entries = read_split(root, list_name, self.classes)
         if not self.entries:
             raise ValueError(f"{root / list_name} lists no video of {self.classes}")
-        self._rng = random.Random(seed)
+        self.seed = seed
+        self._rng: tuple[int, random.Random] | None = None
+
+    def _random(self) -> random.Random:
+        """This process's generator: each data-loading worker gets its own seed from torch."""
+        info = get_worker_info()
+        seed = info.seed if info is not None else self.seed
+        if self._rng is None or self._rng[0] != seed:
+            self._rng = (seed, random.Random(seed))
+        return self._rng[1]
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         entry = self.entries[index]
-        frames = [resize_short_side(f) for f in read_frames(self.root / entry.path)]
-        start = self._rng.randint(0, max(len(frames) - CLIP_LENGTH, 0))
-        clip = [frames[i] for i in window(len(frames), start)]
-        clip = random_resized_crop(clip, self._rng)
-        if self._rng.random() < 0.5:
+        rng = self._random()
+        path = self.root / entry.path
+        start = rng.randint(0, max(kept_frame_count(path) - CLIP_LENGTH, 0))
+        frames = read_frames(path, first=start, count=CLIP_LENGTH)
+        if len(frames) < CLIP_LENGTH:  # a short video, or a header that overstated it
+            frames = read_frames(path)
+            start = max(len(frames) - CLIP_LENGTH, 0)
+        clip = [resize_short_side(frames[i]) for i in window(len(frames), start)]
+        clip = random_resized_crop(clip, rng)
+        if rng.random() < 0.5:
             clip = [np.ascontiguousarray(f[:, ::-1]) for f in clip]
         return to_tensor(clip), entry.label

@@ -11,6 +11,7 @@ import numpy as np
 
 from action_service.backends import ActionBackend, InProcessBackend, TorchServeBackend
 from action_service.checkpoint import load_weights
+from action_service.clips import estimated_fps, frame_step
 from action_service.inference import ActionPredictor
 from action_service.settings import ActionSettings
 from common.errors import InvalidInputError, LimitExceededError
@@ -31,8 +32,10 @@ EXERCISE_CLASSES = [
 async def collect_frames(
     requests: AsyncIterator[action_pb2.RecognizeRequest], max_frames: int
 ) -> tuple[list[np.ndarray], int]:
-    """The decoded frames of a stream, and the `top_k` its first request asked for."""
+    """The decoded frames of a stream, thinned to about 25 fps by their timestamps
+    (`action_service.clips.frame_step`), and the `top_k` its first request asked for."""
     frames: list[np.ndarray] = []
+    timestamps: list[float] = []
     top_k = 0
     async for request in requests:
         top_k = top_k or request.top_k
@@ -43,6 +46,7 @@ async def collect_frames(
         for frame in request.frames:
             try:
                 frames.append(decode_image(frame.image))
+                timestamps.append(frame.timestamp_seconds)
             except InvalidInputError as error:
                 raise InvalidInputError(f"frame {frame.index}: {error}") from error
     if not frames:
@@ -50,7 +54,8 @@ async def collect_frames(
     sizes = {frame.shape for frame in frames}
     if len(sizes) > 1:
         raise InvalidInputError(f"frames of one video must share one size, got {sorted(sizes)}")
-    return frames, top_k or DEFAULT_TOP_K
+    step = frame_step(estimated_fps(timestamps))
+    return frames[::step], top_k or DEFAULT_TOP_K
 
 
 class ActionRecognizer(action_pb2_grpc.ActionRecognizerServicer):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -150,6 +151,7 @@ def synth_videos(
     clips: Annotated[int, typer.Option(min=1, max=99, help="Clips per performer.")] = 4,
     seed: Annotated[int, typer.Option(help="Root seed; the same seed gives the same set.")] = 0,
     short_side: Annotated[int, typer.Option(min=64, help="Short side of the frames.")] = 240,
+    workers: Annotated[int, typer.Option(min=1, help="Rendering processes.")] = os.cpu_count() or 1,
     dry_run: Annotated[bool, typer.Option(help="List what would be written.")] = False,
 ) -> None:
     """Render exercise videos in UCF101's layout with split lists and a labels JSON each."""
@@ -168,7 +170,7 @@ def synth_videos(
         return
     with _progress() as bar:
         task = bar.add_task("rendering videos", total=len(entries))
-        write_videos(out, entries, progress=lambda n: bar.advance(task, n))
+        write_videos(out, entries, workers=workers, progress=lambda n: bar.advance(task, n))
     typer.echo(f"wrote {len(entries)} videos and the split lists to {out}")
 
 
@@ -334,6 +336,58 @@ def eval_pose(
         f"people {metrics.people}  AP {metrics.ap:.3f}  AP50 {metrics.ap50:.3f}  "
         f"AP75 {metrics.ap75:.3f}  AR {metrics.ar:.3f}  PCK@0.1 {metrics.pck:.3f}"
     )
+
+
+EVAL_ACTION_EXAMPLES = """
+Examples:
+
+    fitness eval action --weights models/action/r3d_compact.safetensors --ucf data/gym
+
+    fitness eval action --weights runs/action/last.safetensors --ucf data/gym --json
+"""
+
+
+@eval_app.command("action", epilog=EVAL_ACTION_EXAMPLES)
+def eval_action(
+    weights: Annotated[Path, typer.Option(help="A last.safetensors written by `train action`.")],
+    ucf: Annotated[Path, typer.Option(help="UCF101-format folder (classInd.txt, split lists).")],
+    list_name: Annotated[str, typer.Option("--list", help="Held-out split list.")] = (
+        "testlist01.txt"
+    ),
+    clips: Annotated[int, typer.Option(min=1, help="Clips per video, probabilities averaged.")] = 3,
+    confusion: Annotated[
+        Path | None, typer.Option(help="Confusion-matrix PNG (default: beside the weights).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Report top-1 and per-class accuracy on a held-out list and draw the confusion matrix."""
+    from action_service.checkpoint import load_weights
+    from action_service.dataset import read_classes, read_split
+    from action_service.evaluate import evaluate, metrics_json, write_confusion_png
+    from action_service.inference import ActionPredictor
+    from common.device import pick_device
+
+    if not weights.is_file():
+        raise CLIError(f"no weights at {weights}: train first with `fitness train action`")
+    if not (ucf / list_name).is_file():
+        raise CLIError(f"no {list_name} in {ucf}: not a UCF101-format folder")
+    model, classes = load_weights(weights)
+    device = pick_device("auto")
+    predictor = ActionPredictor(model.eval().to(device), classes, clips, device)
+    videos = len(read_split(ucf, list_name, read_classes(ucf)))
+    with _progress() as bar:
+        task = bar.add_task("recognising videos", total=videos)
+        metrics = evaluate(predictor, ucf, list_name, progress=lambda n: bar.advance(task, n))
+    picture = write_confusion_png(
+        metrics, confusion or weights.with_name(f"{weights.stem}_confusion.png")
+    )
+    if as_json:
+        typer.echo(metrics_json(metrics))
+        return
+    typer.echo(f"videos {metrics.videos}  top-1 {100 * metrics.top1:.2f}%")
+    for name, accuracy in metrics.per_class.items():
+        typer.echo(f"  {name:<20} {100 * accuracy:6.2f}%")
+    typer.echo(f"confusion matrix: {picture}")
 
 
 @serve_app.command(

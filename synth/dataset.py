@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -123,17 +124,35 @@ def write_clip_video(clip: Clip, path: Path, renderer: Renderer) -> dict:
     return labels
 
 
-def write_videos(out: Path, entries: list[VideoEntry], *, progress: Progress | None = None) -> None:
-    """Writes the planned videos, their labels and the UCF101 split lists under `out`."""
-    pool = RendererPool()
-    for entry in entries:
-        clip = Clip.build(entry.spec)
-        write_clip_video(
-            clip, out / entry.relative_path, pool.get(entry.spec.width, entry.spec.height)
-        )
-        if progress:
-            progress(1)
+def write_videos(
+    out: Path, entries: list[VideoEntry], *, workers: int = 1, progress: Progress | None = None
+) -> None:
+    """Writes the planned videos, their labels and the UCF101 split lists under `out`.
+
+    With `workers` > 1 the videos render in that many spawned processes (one GL context each);
+    every video depends only on its own spec, so the set is the same whatever the order.
+    """
+    jobs = [(entry.spec, out / entry.relative_path) for entry in entries]
+    if workers <= 1:
+        for job in jobs:
+            _render_video(job)
+            if progress:
+                progress(1)
+    else:
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(workers) as pool:
+            for _ in pool.imap_unordered(_render_video, jobs):
+                if progress:
+                    progress(1)
     write_split_lists(out, entries)
+
+
+_POOL = RendererPool()
+
+
+def _render_video(job: tuple[ClipSpec, Path]) -> None:
+    spec, path = job
+    write_clip_video(Clip.build(spec), path, _POOL.get(spec.width, spec.height))
 
 
 def write_split_lists(out: Path, entries: list[VideoEntry]) -> None:

@@ -9,7 +9,9 @@ from action_service.clips import (
     KINETICS_MEAN,
     centre_crop,
     clip_starts,
+    estimated_fps,
     evaluation_clips,
+    frame_step,
     resize_short_side,
     window,
 )
@@ -57,3 +59,18 @@ def test_evaluation_clips_are_normalised_tensors_in_the_published_layout():
 def test_no_frames_or_mixed_sizes_are_refused(frames, message):
     with pytest.raises(InvalidInputError, match=message):
         evaluation_clips(frames)
+
+
+@pytest.mark.parametrize(("fps", "step"), [(24, 1), (25, 1), (30, 1), (50, 2), (60, 2), (120, 5)])
+def test_fast_cameras_keep_every_kth_frame_to_stay_near_25_fps(fps, step):
+    assert frame_step(fps) == step
+
+
+def test_an_unknown_frame_rate_keeps_every_frame():
+    assert frame_step(0.0) == 1
+    assert estimated_fps([0.0, 0.0, 0.0]) == 0.0
+    assert estimated_fps([]) == 0.0
+
+
+def test_the_frame_rate_is_estimated_from_presentation_times():
+    assert estimated_fps([i / 60 for i in range(61)]) == pytest.approx(60.0)

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from action_service.dataset import UCF101Clips, read_classes, read_split
+from action_service.dataset import (
+    UCF101Clips,
+    kept_frame_count,
+    read_classes,
+    read_frames,
+    read_split,
+)
+from tests.common.clips import mean_abs_difference, write_clip
 
 
 def test_the_class_index_and_split_lists_are_read_as_ucf101_writes_them(tiny_ucf: Path):
@@ -35,3 +42,18 @@ def test_keeping_only_some_classes_drops_the_others(tiny_ucf: Path):
     dataset = UCF101Clips(tiny_ucf, classes=["PushUps"])
     assert {e.label for e in dataset.entries} == {0}
     assert all(e.path.startswith("PushUps/") for e in dataset.entries)
+
+
+def test_a_60_fps_video_is_read_at_every_second_frame(tmp_path: Path):
+    written = write_clip(tmp_path / "fast.mp4", frames=20, fps=60.0)
+    frames = read_frames(tmp_path / "fast.mp4")
+    assert len(frames) == kept_frame_count(tmp_path / "fast.mp4") == 10
+    assert mean_abs_difference(frames[3], written[6]) < 4
+
+
+def test_reading_a_window_decodes_the_same_frames_as_reading_all(tmp_path: Path):
+    write_clip(tmp_path / "clip.mp4", frames=30, fps=25.0)
+    everything = read_frames(tmp_path / "clip.mp4")
+    window = read_frames(tmp_path / "clip.mp4", first=5, count=16)
+    assert len(window) == 16
+    assert all((a == b).all() for a, b in zip(window, everything[5:21], strict=True))

@@ -46,12 +46,15 @@ async def stub(weights) -> AsyncIterator[action_pb2_grpc.ActionRecognizerStub]:
     await running.stop(None)
 
 
-def frames(start: int, count: int, width: int = 96, height: int = 72) -> list[common_pb2.Frame]:
+def frames(
+    start: int, count: int, width: int = 96, height: int = 72, fps: float = 25.0
+) -> list[common_pb2.Frame]:
     rng = np.random.default_rng(start)
     return [
         common_pb2.Frame(
             image=encode_image(rng.integers(0, 256, (height, width, 3), dtype=np.uint8)),
             index=start + i,
+            timestamp_seconds=(start + i) / fps,
         )
         for i in range(count)
     ]
@@ -67,6 +70,14 @@ async def test_a_video_in_batches_gets_its_top_k_exercises(stub):
     assert response.top_k[0].probability >= response.top_k[1].probability
     assert {p.exercise_id for p in response.top_k} <= set(EXERCISE_CLASSES)
     assert response.clips == 3
+
+
+async def test_a_60_fps_video_keeps_every_second_frame_before_clipping(stub):
+    # 30 frames at 60 fps keep 15: fewer than one clip, so a single looped clip.
+    request = action_pb2.RecognizeRequest(frames=frames(0, 30, fps=60.0))
+    assert (await stub.Recognize(iter([request]), timeout=60)).clips == 1
+    request = action_pb2.RecognizeRequest(frames=frames(0, 30, fps=30.0))
+    assert (await stub.Recognize(iter([request]), timeout=60)).clips == 3
 
 
 async def test_the_classes_are_listed_in_model_order(stub):

@@ -92,3 +92,37 @@ async def test_check_of_an_address_with_no_server_exits_2_unavailable(double_ser
     code, _, err = await fitness("check", f"127.0.0.1:{port}", "--timeout", "2")
     assert code == 2
     assert "UNAVAILABLE" in err
+
+
+def test_eval_action_reports_accuracy_and_draws_the_confusion_matrix(tiny_ucf, tmp_path, capsys):
+    import torch
+
+    from action_service.checkpoint import save_checkpoint
+    from action_service.model import build_model
+
+    torch.manual_seed(0)
+    weights = tmp_path / "action.safetensors"
+    classes = ["BodyWeightSquats", "PushUps"]
+    model = build_model(10, num_classes=2, widen_factor=0.25)
+    save_checkpoint(model, depth=10, widen_factor=0.25, classes=classes, path=weights)
+    args = ["eval", "action", "--weights", str(weights), "--ucf", str(tiny_ucf), "--json"]
+    code, out, _ = run_cli(args, capsys)
+    assert code == 0
+    report = json.loads(out.strip().splitlines()[-1])
+    assert report["videos"] == len((tiny_ucf / "testlist01.txt").read_text().split())
+    assert set(report["per_class"]) <= set(classes)
+    assert (tmp_path / "action_confusion.png").stat().st_size > 0
+
+
+def test_eval_action_without_weights_says_to_train_first(tiny_ucf, tmp_path, capsys):
+    args = [
+        "eval",
+        "action",
+        "--weights",
+        str(tmp_path / "none.safetensors"),
+        "--ucf",
+        str(tiny_ucf),
+    ]
+    code, _, err = run_cli(args, capsys)
+    assert code == 2
+    assert "fitness train action" in err
