@@ -50,6 +50,7 @@ gl:
 bench: setup
 	LP_NUM_THREADS=1 taskset -c 0 $(PY) -m bench.synth_throughput
 	$(PY) -m bench.pose_throughput
+	$(PY) -m bench.action_throughput
 
 ## proto: regenerate the Python stubs in common/fitness/v1 from protos/
 proto: $(STAMP)
