@@ -39,6 +39,8 @@ serve_app = typer.Typer(help="Run a service in the foreground (stop with Ctrl-C 
 app.add_typer(serve_app, name="serve")
 pose_app = typer.Typer(help="The pose model: TorchServe archives.")
 app.add_typer(pose_app, name="pose")
+index_app = typer.Typer(help="Scoring indexes: keypoint datasets and FAISS indexes.")
+app.add_typer(index_app, name="index")
 
 
 class CLIError(Exception):
@@ -412,6 +414,140 @@ def serve_action(context: typer.Context) -> None:
     from action_service.server import main as serve_main
 
     serve_main(context.args)
+
+
+@serve_app.command(
+    "scoring",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def serve_scoring(context: typer.Context) -> None:
+    """The scoring service; every flag (--port, --index-dir, ...) is listed by --help."""
+    from scoring_service.server import main as serve_main
+
+    serve_main(context.args)
+
+
+INDEX_DATASET_EXAMPLES = """
+Examples:
+
+    fitness index dataset --videos data/gym --out data/keypoints
+
+    fitness index dataset --videos data/gym --list testlist01.txt --all-performances \\
+        --out data/keypoints_test
+"""
+
+
+@index_app.command("dataset", epilog=INDEX_DATASET_EXAMPLES)
+def index_dataset(
+    videos: Annotated[Path, typer.Option(help="UCF101-format folder of reference videos.")],
+    out: Annotated[Path, typer.Option(help="Folder for <exercise>.csv and videos.json.")],
+    list_name: Annotated[str, typer.Option("--list", help="Split list to read.")] = (
+        "trainlist01.txt"
+    ),
+    weights: Annotated[Path, typer.Option(help="Pose model weights.")] = Path(
+        "models/pose/hrnet_compact.safetensors"
+    ),
+    sample_fps: Annotated[float, typer.Option(min=1.0, help="Frames sampled per second.")] = 10.0,
+    all_performances: Annotated[
+        bool, typer.Option(help="Keep faulty performances too (for evaluation sets).")
+    ] = False,
+    labels: Annotated[
+        bool, typer.Option(help="Use the gym's exact keypoints instead of the pose model's.")
+    ] = False,
+) -> None:
+    """Run the pose model over videos: one CSV row per (video, frame, joint), per exercise."""
+    from action_service.dataset import read_classes, read_split
+    from scoring_service.keypoint_dataset import (
+        build_keypoint_dataset,
+        labels_keypoints,
+        read_fault_labels,
+        write_keypoint_dataset,
+    )
+
+    if not (videos / list_name).is_file():
+        raise CLIError(f"no {list_name} in {videos}: not a UCF101-format folder")
+    entries = read_split(videos, list_name, read_classes(videos))
+    with _progress() as bar:
+        task = bar.add_task("estimating poses", total=len(entries))
+
+        def advance(count: int) -> None:
+            bar.advance(task, count)
+
+        if labels:
+            found = []
+            for entry in entries:
+                path = videos / entry.path
+                if all_performances or not any(read_fault_labels(path).values()):
+                    found.append(labels_keypoints(path, entry.path, sample_fps))
+                advance(1)
+        else:
+            found = build_keypoint_dataset(
+                _pose_backend(weights),
+                videos,
+                list_name=list_name,
+                sample_fps=sample_fps,
+                clean_only=not all_performances,
+                progress=advance,
+            )
+    write_keypoint_dataset(found, out)
+    typer.echo(f"wrote the keypoints of {len(found)} videos to {out}")
+
+
+def _pose_backend(weights: Path):
+    """The pose model in this process (the keypoint dataset is an offline job)."""
+    from pose_service.server import create_backend
+    from pose_service.settings import PoseSettings
+
+    if not weights.is_file():
+        raise CLIError(f"no pose weights at {weights}: train first with `fitness train pose`")
+    return create_backend(PoseSettings(backend="in_process", weights=weights, flip_test=False))
+
+
+@index_app.command("build")
+def index_build(
+    dataset: Annotated[Path, typer.Option(help="Keypoint dataset (`fitness index dataset`).")],
+    out: Annotated[Path, typer.Option(help="Index directory.")] = Path("models/scoring"),
+    exercises: Annotated[
+        Path | None, typer.Option(help="Exercise catalogue (default: the shipped one).")
+    ] = None,
+) -> None:
+    """Cluster each exercise's joints (DBSCAN), index centroids and poses (FAISS), calibrate."""
+    from scoring_service.catalogue import DEFAULT_CATALOGUE, load_catalogue
+    from scoring_service.index import build_index_dir
+    from scoring_service.keypoint_dataset import read_keypoint_dataset
+
+    catalogue = load_catalogue(exercises or DEFAULT_CATALOGUE)
+    videos = read_keypoint_dataset(dataset)
+    with _progress() as bar:
+        task = bar.add_task("building indexes", total=len(catalogue))
+        manifest = build_index_dir(
+            videos, catalogue, out, source=str(dataset), progress=lambda _: bar.advance(task, 1)
+        )
+    typer.echo(f"wrote {manifest}")
+
+
+@eval_app.command("scoring")
+def eval_scoring(
+    dataset: Annotated[Path, typer.Option(help="Held-out keypoint dataset, all performances.")],
+    index: Annotated[Path, typer.Option(help="Index directory.")] = Path("models/scoring"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The paper's experiment: valid against other exercises and faulty, per exercise."""
+    from scoring_service.catalogue import load_catalogue
+    from scoring_service.evaluate import evaluate_scoring, markdown_table, rows_json
+    from scoring_service.index import load_index_dir
+    from scoring_service.keypoint_dataset import read_keypoint_dataset
+
+    loaded = load_index_dir(index, load_catalogue())
+    if not loaded.indexes:
+        raise CLIError(f"no usable index in {index}: {next(iter(loaded.unavailable.values()))}")
+    videos = read_keypoint_dataset(dataset)
+    scorers = sum(len(i.scorers) for i in loaded.indexes.values())
+    with _progress() as bar:
+        task = bar.add_task("scoring", total=scorers * len(videos))
+        rows = evaluate_scoring(loaded.indexes, videos, progress=lambda n: bar.advance(task, n))
+    typer.echo(rows_json(rows) if as_json else markdown_table(rows))
 
 
 @pose_app.command("archive")

@@ -191,6 +191,25 @@ class Clip:
     def frame_count(self) -> int:
         return len(self.cameras)
 
+    def projected_keypoints(self) -> np.ndarray:
+        """The performer's COCO keypoints (F, 17, 3) in frame pixels without rendering: x, y
+        and 1 for a point in front of the camera and inside the frame, else 0 (occlusion is
+        not tested: that needs the rendered depth)."""
+        result = np.zeros((self.frame_count, COCO_KEYPOINTS, 3), np.float32)
+        for index, camera in enumerate(self.cameras):
+            points = self.performance.body.keypoints[index, :COCO_KEYPOINTS]
+            pixels, depth = camera.project(points)
+            inside = (
+                (depth > camera.near)
+                & (pixels[:, 0] >= 0)
+                & (pixels[:, 0] <= self.spec.width)
+                & (pixels[:, 1] >= 0)
+                & (pixels[:, 1] <= self.spec.height)
+            )
+            result[index, :, :2] = pixels
+            result[index, :, 2] = inside
+        return result
+
     def frames(
         self, renderer: Renderer, *, only: set[int] | None = None
     ) -> Iterator[tuple[int, np.ndarray, FrameLabel]]:

@@ -1,0 +1,50 @@
+"""The exercises the scoring service knows, with the major joints scored for each.
+
+They live in `exercises.json` beside this module (or a file named by `--exercises`), so an
+exercise is added by data: an entry here plus reference videos to build its index from.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from common.fitness.v1 import common_pb2
+from common.skeleton import KEYPOINT_INDEX
+
+DEFAULT_CATALOGUE = Path(__file__).with_name("exercises.json")
+
+
+@dataclass(frozen=True)
+class ExerciseDefinition:
+    """One exercise: its id (the UCF101 class name), a name for people, its major joints."""
+
+    id: str
+    display_name: str
+    major_joints: tuple[int, ...]  # COCO keypoint indices
+
+    def to_proto(self) -> common_pb2.Exercise:
+        """The `fitness.v1.Exercise` message (a joint's enum value is its COCO index + 1)."""
+        return common_pb2.Exercise(
+            id=self.id,
+            display_name=self.display_name,
+            major_joints=[joint + 1 for joint in self.major_joints],
+        )
+
+
+def load_catalogue(path: Path = DEFAULT_CATALOGUE) -> dict[str, ExerciseDefinition]:
+    """Every exercise of a catalogue file, by id.
+
+    Raises:
+        ValueError: A joint name that is not a COCO keypoint, or an exercise with no joint.
+    """
+    entries = json.loads(path.read_text())
+    catalogue = {}
+    for exercise_id, entry in entries.items():
+        unknown = [name for name in entry["major_joints"] if name not in KEYPOINT_INDEX]
+        if unknown or not entry["major_joints"]:
+            raise ValueError(f"{path}: {exercise_id} has no or unknown joints {unknown}")
+        joints = tuple(KEYPOINT_INDEX[name] for name in entry["major_joints"])
+        catalogue[exercise_id] = ExerciseDefinition(exercise_id, entry["display_name"], joints)
+    return catalogue

@@ -1,0 +1,225 @@
+"""Index directories: every exercise's scorers built from a keypoint dataset, saved, loaded and
+reloaded while the service runs (the paper's step 4).
+
+An index directory holds, per exercise, `<id>.centroids.faiss` (the paper's scorer),
+`<id>.poses.faiss` (ours) and `<id>.json` (joints, calibrations, cluster facts), plus one
+`manifest.json`:
+
+    {"version": 1, "created": "...", "source": "data/keypoints", "exercises": {
+        "PushUps": {"joints": ["left_shoulder", ...], "clusters": {"left_shoulder": 3, ...},
+                    "eps": {...}, "min_samples": {...}, "reference_videos": 18,
+                    "reference_frames": 2710, "files": {"PushUps.json": "<sha256>", ...}}}}
+
+The manifest is written last, so a reader never sees a half-written index; a file whose
+checksum differs from the manifest's is reported broken, and only its exercise is unavailable.
+`IndexStore` reloads the directory when the manifest changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from common.skeleton import KEYPOINT_NAMES
+from scoring_service.catalogue import ExerciseDefinition
+from scoring_service.keypoint_dataset import VideoKeypoints
+from scoring_service.normalise import normalise
+from scoring_service.scorers import CentroidScorer, PoseNeighbourScorer, Scorer
+
+logger = logging.getLogger(__name__)
+
+INDEX_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class ExerciseIndex:
+    """An exercise's scorers, by name ("paper", "pose")."""
+
+    exercise: ExerciseDefinition
+    scorers: dict[str, Scorer]
+
+
+def build_exercise_index(
+    exercise: ExerciseDefinition, videos: list[VideoKeypoints]
+) -> ExerciseIndex:
+    """Both scorers of one exercise from its reference videos."""
+    references = [normalise(video.keypoints) for video in videos if len(video.keypoints)]
+    if not references:
+        raise ValueError(f"no reference keypoints for {exercise.id}")
+    joints = exercise.major_joints
+    scorers: list[Scorer] = [
+        CentroidScorer.build(joints, references),
+        PoseNeighbourScorer.build(joints, references),
+    ]
+    return ExerciseIndex(exercise, {scorer.name: scorer for scorer in scorers})
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_index_dir(
+    indexes: list[ExerciseIndex], out: Path, *, source: str, videos: dict[str, int]
+) -> Path:
+    """Saves the indexes and then the manifest; returns the manifest's path.
+
+    Args:
+        indexes: The exercises' indexes.
+        out: The index directory (created; files of the same exercises replaced).
+        source: Where the reference keypoints came from, for the manifest.
+        videos: Reference videos per exercise, for the manifest.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    entries = {}
+    for index in indexes:
+        exercise = index.exercise
+        prefix = out / exercise.id
+        files, facts = [], {}
+        for name, scorer in index.scorers.items():
+            written, facts[name] = scorer.save(prefix)
+            files += written
+        facts_path = prefix.with_suffix(".json")
+        facts_path.write_text(json.dumps({"exercise": exercise.id, "scorers": facts}))
+        files.append(facts_path)
+        centroids = index.scorers[CentroidScorer.name]
+        names = {joint: KEYPOINT_NAMES[joint] for joint in exercise.major_joints}
+        entries[exercise.id] = {
+            "joints": list(names.values()),
+            "clusters": {names[j]: f["clusters"] for j, f in centroids.clusters.items()},
+            "eps": {names[j]: f["eps"] for j, f in centroids.clusters.items()},
+            "min_samples": {names[j]: f["min_samples"] for j, f in centroids.clusters.items()},
+            "reference_videos": videos.get(exercise.id, 0),
+            "reference_frames": index.scorers[PoseNeighbourScorer.name].references,
+            "files": {path.name: _sha256(path) for path in files},
+        }
+    manifest = {
+        "version": INDEX_VERSION,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source": source,
+        "exercises": entries,
+    }
+    path = out / MANIFEST
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(manifest, indent=1))
+    os.replace(temporary, path)
+    return path
+
+
+def build_index_dir(
+    videos: list[VideoKeypoints],
+    catalogue: dict[str, ExerciseDefinition],
+    out: Path,
+    *,
+    source: str,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Builds and saves the index of every catalogued exercise with reference videos."""
+    indexes, counts = [], {}
+    for exercise_id, exercise in catalogue.items():
+        own = [video for video in videos if video.exercise == exercise_id]
+        if not own:
+            continue
+        indexes.append(build_exercise_index(exercise, own))
+        counts[exercise_id] = len(own)
+        if progress:
+            progress(exercise_id)
+    if not indexes:
+        raise ValueError(f"no reference video of any of {sorted(catalogue)}")
+    return write_index_dir(indexes, out, source=source, videos=counts)
+
+
+@dataclass(frozen=True)
+class LoadedIndexes:
+    """What an index directory gave: usable indexes, and why the others are not."""
+
+    indexes: dict[str, ExerciseIndex]
+    unavailable: dict[str, str]
+
+
+def load_index_dir(folder: Path, catalogue: dict[str, ExerciseDefinition]) -> LoadedIndexes:
+    """Loads every catalogued exercise's index; one broken exercise leaves the others usable."""
+    manifest_path = folder / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError) as error:
+        reason = f"no readable {MANIFEST} in {folder}: {error}"
+        return LoadedIndexes({}, {exercise_id: reason for exercise_id in catalogue})
+    if manifest.get("version") != INDEX_VERSION:
+        reason = f"{manifest_path} is version {manifest.get('version')}, not {INDEX_VERSION}"
+        return LoadedIndexes({}, {exercise_id: reason for exercise_id in catalogue})
+    indexes, unavailable = {}, {}
+    for exercise_id, exercise in catalogue.items():
+        entry = manifest["exercises"].get(exercise_id)
+        if entry is None:
+            unavailable[exercise_id] = f"no index built for {exercise_id} in {folder}"
+            continue
+        try:
+            indexes[exercise_id] = _load_exercise(folder, exercise, entry)
+        except (OSError, ValueError, KeyError, RuntimeError) as error:
+            unavailable[exercise_id] = f"index of {exercise_id} in {folder} is broken: {error}"
+            logger.warning(unavailable[exercise_id])
+    return LoadedIndexes(indexes, unavailable)
+
+
+def _load_exercise(folder: Path, exercise: ExerciseDefinition, entry: dict) -> ExerciseIndex:
+    for name, checksum in entry["files"].items():
+        if _sha256(folder / name) != checksum:
+            raise ValueError(f"{name} does not match its checksum in {MANIFEST}")
+    joints = tuple(KEYPOINT_NAMES.index(name) for name in entry["joints"])
+    if joints != exercise.major_joints:
+        raise ValueError("its joints differ from the catalogue's: rebuild it")
+    prefix = folder / exercise.id
+    facts = json.loads(prefix.with_suffix(".json").read_text())["scorers"]
+    scorers: list[Scorer] = [
+        CentroidScorer.load(prefix, joints, facts[CentroidScorer.name]),
+        PoseNeighbourScorer.load(prefix, joints, facts[PoseNeighbourScorer.name]),
+    ]
+    return ExerciseIndex(exercise, {scorer.name: scorer for scorer in scorers})
+
+
+class IndexStore:
+    """The service's current indexes, reloaded when the directory's manifest changes."""
+
+    def __init__(self, folder: Path, catalogue: dict[str, ExerciseDefinition]) -> None:
+        self.folder = folder
+        self.catalogue = catalogue
+        self._signature: tuple[int, int] | None = None
+        self._loaded = False
+        self.current = LoadedIndexes({}, {})
+        self.refresh()
+
+    def _manifest_signature(self) -> tuple[int, int] | None:
+        try:
+            stat = (self.folder / MANIFEST).stat()
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def refresh(self) -> bool:
+        """Reloads when the manifest changed since the last load; returns whether it did."""
+        signature = self._manifest_signature()
+        if self._loaded and signature == self._signature:
+            return False
+        self.current = load_index_dir(self.folder, self.catalogue)
+        self._signature, self._loaded = signature, True
+        logger.info(
+            "loaded indexes from %s: %s; unavailable: %s",
+            self.folder,
+            sorted(self.current.indexes) or "none",
+            sorted(self.current.unavailable) or "none",
+        )
+        return True
+
+    async def watch(self, interval_seconds: float) -> None:
+        """Checks the manifest every `interval_seconds` until cancelled."""
+        while True:
+            await asyncio.sleep(interval_seconds)
+            await asyncio.to_thread(self.refresh)

@@ -1,0 +1,294 @@
+"""Scoring a performance joint by joint against an exercise's reference data.
+
+Glossary of shapes:
+    - frame number: F
+    - keypoint number: K (17)
+    - major joint number: J (the exercise's, `exercises.json`)
+    - centroid number: C
+
+Two algorithms, each built from reference performances and kept in FAISS:
+
+- "paper" (`CentroidScorer`, the paper's section 3.D): DBSCAN centroids of each major joint's
+  normalised positions. A joint's distance in a frame is the distance from its normalised
+  position to the nearest centroid of that joint. One FAISS index holds every joint's
+  centroids as joint-tagged vectors (x, y, then 100 x the one-hot joint), so the nearest
+  vector is always one of the same joint.
+- "pose" (`PoseNeighbourScorer`, ours): every reference frame's whole pose (the major joints
+  together, and its mirror image, so a performer facing the other way matches too) in one
+  FAISS index. A frame's nearest reference pose is found with all joints at once, and each
+  joint's distance is its distance in that matched pose: a knee is judged by where knees are
+  when the rest of the body is where it is, not by where knees go in any frame.
+
+A distance becomes a score in [0, 100] by a per-joint calibration from the reference data
+itself (`Calibration`): 100 up to the median reference distance, falling linearly to 0 at
+`ZERO_AT` times the 95th percentile. For the pose scorer the reference distances are each
+reference frame's distance to the nearest frame of another video (leave one video out), so
+they measure how far a new clean performance is from the references, not 0.
+
+The running score of a joint at a frame is the mean of its scores up to that frame (the
+paper's running average); a joint's score is its running score at the last frame and the
+overall score the mean of the joints'.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, Self
+
+import faiss
+import numpy as np
+
+from common.skeleton import FLIP_INDEX, NUM_KEYPOINTS
+from scoring_service.clustering import Clusters, cluster_joint
+from scoring_service.normalise import NormalisedPoses, normalise
+
+ZERO_AT = 3.0  # a distance of 3 x the reference 95th percentile scores 0
+TAG = 100.0  # far beyond any normalised distance (poses fit within 3 torso lengths)
+_NEIGHBOURS = 64  # candidates searched to find the nearest frame of another video
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Per-joint distances (J,) that score 100 (`full`) and 0 (`zero`)."""
+
+    full: np.ndarray
+    zero: np.ndarray
+
+    @classmethod
+    def from_reference(cls, distances: list[np.ndarray]) -> Calibration:
+        """From each joint's reference distances."""
+        full = np.array([np.quantile(d, 0.5) if len(d) else 0.0 for d in distances])
+        high = np.array([np.quantile(d, 0.95) if len(d) else 1.0 for d in distances])
+        zero = np.maximum(ZERO_AT * high, full + 1e-3)
+        return cls(full.astype(np.float32), zero.astype(np.float32))
+
+    def scores(self, distances: np.ndarray) -> np.ndarray:
+        """Scores (F, J) in [0, 100] of distances (F, J)."""
+        return 100.0 * np.clip((self.zero - distances) / (self.zero - self.full), 0.0, 1.0)
+
+    def to_json(self) -> dict:
+        return {"full": self.full.tolist(), "zero": self.zero.tolist()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Calibration:
+        return cls(np.array(data["full"], np.float32), np.array(data["zero"], np.float32))
+
+
+class Scorer(Protocol):
+    """Distances of a performance's major joints to an exercise's reference data."""
+
+    name: str
+    joints: tuple[int, ...]
+    calibration: Calibration
+
+    def distances(self, points: np.ndarray) -> np.ndarray:
+        """Distances (F, J) of framed normalised poses (F, K, 2)."""
+        ...
+
+    def save(self, prefix: Path) -> tuple[list[Path], dict]:
+        """Writes the scorer's files next to `prefix`; returns them and JSON facts."""
+        ...
+
+
+def _tagged(points: np.ndarray, joint: int) -> np.ndarray:
+    """Joint-tagged vectors (N, 2 + K) of one joint's positions (N, 2)."""
+    tags = np.zeros((len(points), NUM_KEYPOINTS), np.float32)
+    tags[:, joint] = TAG
+    return np.hstack([points.astype(np.float32), tags])
+
+
+def _nearest(index: faiss.Index, vectors: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Euclidean distances (N, k) and ids (N, k) of the nearest indexed vectors."""
+    squared, ids = index.search(np.ascontiguousarray(vectors, np.float32), k)
+    return np.sqrt(np.maximum(squared, 0.0)), ids
+
+
+def _nearest_centroid(index: faiss.Index, points: np.ndarray, joint: int) -> np.ndarray:
+    """Distances (N,) of one joint's positions (N, 2) to that joint's nearest centroid."""
+    distances, _ = _nearest(index, _tagged(points, joint))
+    return distances[:, 0]
+
+
+@dataclass
+class CentroidScorer:
+    """The paper's scorer: nearest DBSCAN centroid of each major joint."""
+
+    joints: tuple[int, ...]
+    index: faiss.Index
+    centroid_joints: np.ndarray  # (C,) the joint of each indexed centroid
+    calibration: Calibration
+    clusters: dict[int, dict]  # joint -> facts (count, eps, min_samples, noise)
+    name = "paper"
+
+    @classmethod
+    def build(cls, joints: tuple[int, ...], references: list[NormalisedPoses]) -> Self:
+        """Clusters each joint's clean reference points and indexes the centroids."""
+        index = faiss.IndexFlatL2(2 + NUM_KEYPOINTS)
+        centroid_joints, facts, per_joint = [], {}, []
+        for joint in joints:
+            points = np.concatenate([r.points[r.clean[:, joint], joint] for r in references])
+            clusters: Clusters = cluster_joint(points)
+            index.add(_tagged(clusters.centroids, joint))
+            centroid_joints += [joint] * len(clusters.centroids)
+            facts[joint] = {
+                "clusters": len(clusters.centroids),
+                "eps": round(clusters.eps, 5),
+                "min_samples": clusters.min_samples,
+                "noise_fraction": round(clusters.noise_fraction, 4),
+                "points": len(points),
+            }
+            per_joint.append(points)
+        calibration = Calibration.from_reference(
+            [
+                _nearest_centroid(index, points, joint)
+                for points, joint in zip(per_joint, joints, strict=True)
+            ]
+        )
+        return cls(joints, index, np.array(centroid_joints), calibration, facts)
+
+    def distances(self, points: np.ndarray) -> np.ndarray:
+        columns = [_nearest_centroid(self.index, points[:, joint], joint) for joint in self.joints]
+        return np.stack(columns, axis=1)
+
+    def save(self, prefix: Path) -> tuple[list[Path], dict]:
+        path = prefix.with_name(f"{prefix.name}.centroids.faiss")
+        faiss.write_index(self.index, str(path))
+        facts = {
+            "centroid_joints": self.centroid_joints.tolist(),
+            "calibration": self.calibration.to_json(),
+            "clusters": {str(joint): fact for joint, fact in self.clusters.items()},
+        }
+        return [path], facts
+
+    @classmethod
+    def load(cls, prefix: Path, joints: tuple[int, ...], facts: dict) -> Self:
+        index = faiss.read_index(str(prefix.with_name(f"{prefix.name}.centroids.faiss")))
+        clusters = {int(joint): fact for joint, fact in facts["clusters"].items()}
+        centroid_joints = np.array(facts["centroid_joints"])
+        calibration = Calibration.from_json(facts["calibration"])
+        return cls(joints, index, centroid_joints, calibration, clusters)
+
+
+def pose_vectors(points: np.ndarray, joints: tuple[int, ...]) -> np.ndarray:
+    """Whole-pose vectors (F, 2 J) of normalised poses (F, K, 2): the major joints' x, y."""
+    return points[:, list(joints)].reshape(len(points), 2 * len(joints)).astype(np.float32)
+
+
+def mirrored(points: np.ndarray) -> np.ndarray:
+    """Normalised poses (F, K, 2) as a mirror would show them: x negated, left and right
+    swapped."""
+    flipped = points[:, list(FLIP_INDEX)].copy()
+    flipped[..., 0] *= -1
+    return flipped
+
+
+def _joint_gaps(queries: np.ndarray, matched: np.ndarray) -> np.ndarray:
+    """Per-joint distances (N, J) between pose vectors (N, 2 J)."""
+    gaps = (queries - matched).reshape(len(queries), queries.shape[1] // 2, 2)
+    return np.linalg.norm(gaps, axis=2)
+
+
+def _leave_one_video_out(index: faiss.Index, vectors: np.ndarray, owners: np.ndarray) -> np.ndarray:
+    """Per-joint distances (N, J) of each indexed reference frame to the nearest frame of
+    another video (owner); a frame of the only video gets its own (zero) distance."""
+    matched = np.arange(len(vectors))
+    pending = matched.copy()
+    k = min(_NEIGHBOURS, index.ntotal)
+    while len(pending):
+        _, ids = _nearest(index, vectors[pending], k)
+        other = owners[ids] != owners[pending, None]
+        found = other.any(axis=1)
+        matched[pending[found]] = ids[found, np.argmax(other[found], axis=1)]
+        if k == index.ntotal:
+            break
+        pending, k = pending[~found], index.ntotal  # rare: search them exhaustively
+    return _joint_gaps(vectors, index.reconstruct_batch(matched))
+
+
+@dataclass
+class PoseNeighbourScorer:
+    """Ours: the nearest whole reference pose, then each joint's distance within it."""
+
+    joints: tuple[int, ...]
+    index: faiss.Index
+    calibration: Calibration
+    references: int  # reference frames (before mirroring)
+    name = "pose"
+
+    @classmethod
+    def build(cls, joints: tuple[int, ...], references: list[NormalisedPoses]) -> Self:
+        """Indexes every reference frame whose major joints are all clean, and its mirror."""
+        vectors, videos = [], []
+        for number, reference in enumerate(references):
+            usable = reference.clean[:, list(joints)].all(axis=1)
+            for points in (reference.points[usable], mirrored(reference.points[usable])):
+                vectors.append(pose_vectors(points, joints))
+                videos.append(np.full(len(points), number))
+        stacked, owners = np.concatenate(vectors), np.concatenate(videos)
+        if len(stacked) == 0:
+            raise ValueError("no reference frame shows every major joint clearly")
+        index = faiss.IndexFlatL2(stacked.shape[1])
+        index.add(stacked)
+        calibration = Calibration.from_reference(
+            list(_leave_one_video_out(index, stacked, owners).T)
+        )
+        return cls(joints, index, calibration, len(stacked) // 2)
+
+    def distances(self, points: np.ndarray) -> np.ndarray:
+        queries = pose_vectors(points, self.joints)
+        _, ids = _nearest(self.index, queries)
+        return _joint_gaps(queries, self.index.reconstruct_batch(ids[:, 0]))
+
+    def save(self, prefix: Path) -> tuple[list[Path], dict]:
+        path = prefix.with_name(f"{prefix.name}.poses.faiss")
+        faiss.write_index(self.index, str(path))
+        return [path], {"calibration": self.calibration.to_json(), "references": self.references}
+
+    @classmethod
+    def load(cls, prefix: Path, joints: tuple[int, ...], facts: dict) -> Self:
+        index = faiss.read_index(str(prefix.with_name(f"{prefix.name}.poses.faiss")))
+        return cls(joints, index, Calibration.from_json(facts["calibration"]), facts["references"])
+
+
+SCORERS: dict[str, type[CentroidScorer] | type[PoseNeighbourScorer]] = {
+    CentroidScorer.name: CentroidScorer,
+    PoseNeighbourScorer.name: PoseNeighbourScorer,
+}
+
+
+@dataclass(frozen=True)
+class PerformanceScore:
+    """The scores of one performance.
+
+    Attributes:
+        frames: (F,) positions of the scored frames in the input (frames whose torso could not
+            be measured are skipped).
+        frame_scores: (F, J) each major joint's score in each scored frame.
+        running: (F, J) each joint's running score (mean of its scores so far).
+        joint_scores: (J,) each joint's score (its running score at the last frame).
+        overall: The mean of the joint scores.
+    """
+
+    frames: np.ndarray
+    frame_scores: np.ndarray
+    running: np.ndarray
+    joint_scores: np.ndarray
+    overall: float
+
+
+def score_performance(scorer: Scorer, keypoints: np.ndarray) -> PerformanceScore:
+    """Scores poses (F, K, 3) (pixels and confidence) against the scorer's reference data.
+
+    Every point of a framed pose is scored whatever its confidence: the pose model's best
+    guess is what the performer is shown doing.
+    """
+    normalised = normalise(keypoints, min_confidence=0.0)
+    frames = np.flatnonzero(normalised.framed)
+    if len(frames) == 0:
+        empty = np.zeros((0, len(scorer.joints)), np.float32)
+        return PerformanceScore(frames, empty, empty, np.zeros(len(scorer.joints)), 0.0)
+    scores = scorer.calibration.scores(scorer.distances(normalised.points[frames]))
+    running = np.cumsum(scores, axis=0) / np.arange(1, len(scores) + 1)[:, None]
+    joint_scores = running[-1]
+    return PerformanceScore(frames, scores, running, joint_scores, float(joint_scores.mean()))

@@ -1,0 +1,179 @@
+"""`fitness.v1.KeypointScorer`: scores a keypoint sequence against an exercise's indexes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import sys
+from collections.abc import Sequence
+
+import grpc
+import numpy as np
+
+from common.errors import (
+    InvalidInputError,
+    LimitExceededError,
+    NotFoundError,
+    NotReadyError,
+)
+from common.fitness.v1 import scoring_pb2, scoring_pb2_grpc
+from common.logs import configure_logging
+from common.server import ServiceBinding, serve
+from common.skeleton import NUM_KEYPOINTS
+from scoring_service.catalogue import load_catalogue
+from scoring_service.index import ExerciseIndex, IndexStore
+from scoring_service.scorers import SCORERS, score_performance
+from scoring_service.settings import ScoringSettings
+
+# Keypoints may sit on the frame's border; a pixel of slack absorbs rounding.
+_EDGE_SLACK = 1.0
+
+
+def keypoints_of(request: scoring_pb2.ScoreRequest, max_poses: int) -> np.ndarray:
+    """The request's poses as keypoints (F, 17, 3), checked.
+
+    Raises:
+        InvalidInputError: No poses, a pose without 17 keypoints, frames out of order, a
+            missing frame size, or NaN, infinite or out-of-frame coordinates.
+        LimitExceededError: More than `max_poses` poses.
+    """
+    if not request.poses:
+        raise InvalidInputError("no poses: send the performer's pose for at least one frame")
+    if len(request.poses) > max_poses:
+        raise LimitExceededError(f"{len(request.poses)} poses, more than {max_poses} at once")
+    width, height = request.frame_width, request.frame_height
+    if width <= 0 or height <= 0:
+        raise InvalidInputError(
+            f"frame_width and frame_height must be positive, got {width}x{height}"
+        )
+    indices = [pose.frame_index for pose in request.poses]
+    if any(b <= a for a, b in itertools.pairwise(indices)):
+        raise InvalidInputError("poses must come in increasing frame_index order")
+    for pose in request.poses:
+        if len(pose.pose.keypoints) != NUM_KEYPOINTS:
+            raise InvalidInputError(
+                f"frame {pose.frame_index}: {len(pose.pose.keypoints)} keypoints, "
+                f"expected the {NUM_KEYPOINTS} COCO keypoints"
+            )
+    keypoints = np.array(
+        [[(k.x, k.y, k.score) for k in pose.pose.keypoints] for pose in request.poses],
+        np.float32,
+    )
+    bad = ~np.isfinite(keypoints).all(axis=(1, 2))
+    if bad.any():
+        raise InvalidInputError(f"frame {indices[int(np.argmax(bad))]}: NaN or infinite values")
+    x, y, score = keypoints[..., 0], keypoints[..., 1], keypoints[..., 2]
+    outside = (
+        (x < -_EDGE_SLACK)
+        | (x > width + _EDGE_SLACK)
+        | (y < -_EDGE_SLACK)
+        | (y > height + _EDGE_SLACK)
+    ).any(axis=1) | ((score < 0) | (score > 1)).any(axis=1)
+    if outside.any():
+        frame = indices[int(np.argmax(outside))]
+        raise InvalidInputError(
+            f"frame {frame}: a keypoint lies outside the {width}x{height} frame "
+            "or has a score outside [0, 1]"
+        )
+    return keypoints
+
+
+class KeypointScorer(scoring_pb2_grpc.KeypointScorerServicer):
+    """Scores performances with the indexes of an `IndexStore`."""
+
+    def __init__(self, store: IndexStore, settings: ScoringSettings) -> None:
+        self.store = store
+        self.settings = settings
+
+    def _index(self, exercise_id: str) -> ExerciseIndex:
+        if exercise_id not in self.store.catalogue:
+            known = ", ".join(sorted(self.store.catalogue))
+            raise NotFoundError(f"unknown exercise {exercise_id!r}; known: {known}")
+        loaded = self.store.current
+        if exercise_id not in loaded.indexes:
+            raise NotReadyError(loaded.unavailable.get(exercise_id, f"no index for {exercise_id}"))
+        return loaded.indexes[exercise_id]
+
+    async def Score(
+        self, request: scoring_pb2.ScoreRequest, context: grpc.aio.ServicerContext
+    ) -> scoring_pb2.ScoreResponse:
+        scorer_name = request.scorer or self.settings.scorer
+        if scorer_name not in SCORERS:
+            raise InvalidInputError(f"unknown scorer {scorer_name!r}; choose {sorted(SCORERS)}")
+        index = self._index(request.exercise_id)
+        keypoints = keypoints_of(request, self.settings.max_poses)
+        scorer = index.scorers[scorer_name]
+        result = await asyncio.to_thread(score_performance, scorer, keypoints)
+        joints = [joint + 1 for joint in scorer.joints]
+        frames = [
+            scoring_pb2.FrameScore(
+                frame_index=request.poses[position].frame_index,
+                joints=[
+                    scoring_pb2.JointScore(joint=joint, score=score, running_score=running)
+                    for joint, score, running in zip(
+                        joints, result.frame_scores[row], result.running[row], strict=True
+                    )
+                ],
+                overall=float(result.frame_scores[row].mean()),
+            )
+            for row, position in enumerate(result.frames)
+        ]
+        return scoring_pb2.ScoreResponse(
+            exercise_id=request.exercise_id,
+            frames=frames,
+            joints=[
+                scoring_pb2.JointScore(joint=joint, score=float(score))
+                for joint, score in zip(joints, result.joint_scores, strict=True)
+            ],
+            overall=result.overall,
+            scorer=scorer_name,
+        )
+
+    async def ListExercises(
+        self, request: scoring_pb2.ListExercisesRequest, context: grpc.aio.ServicerContext
+    ) -> scoring_pb2.ListExercisesResponse:
+        loaded = self.store.current
+        return scoring_pb2.ListExercisesResponse(
+            exercises=[index.exercise.to_proto() for index in loaded.indexes.values()],
+            unavailable=loaded.unavailable,
+        )
+
+
+def binding(store: IndexStore, settings: ScoringSettings) -> ServiceBinding:
+    """The scoring service, ready for `common.server`."""
+    return ServiceBinding(
+        scoring_pb2.DESCRIPTOR.services_by_name["KeypointScorer"],
+        KeypointScorer(store, settings),
+        scoring_pb2_grpc.add_KeypointScorerServicer_to_server,
+    )
+
+
+async def serve_scoring(settings: ScoringSettings) -> None:
+    """Serves until SIGTERM or SIGINT, reloading changed indexes meanwhile."""
+    store = IndexStore(settings.index_dir, load_catalogue(settings.exercises))
+    watcher = (
+        asyncio.create_task(store.watch(settings.reload_seconds))
+        if settings.reload_seconds > 0
+        else None
+    )
+    try:
+        await serve(settings, [binding(store, settings)])
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`fitness serve scoring`: runs the service until SIGTERM or SIGINT."""
+    settings = ScoringSettings.from_args(
+        sys.argv[1:] if argv is None else argv, prog="fitness serve scoring"
+    )
+    configure_logging(settings.log_level)
+    asyncio.run(serve_scoring(settings))
+
+
+if __name__ == "__main__":
+    main()
