@@ -51,6 +51,7 @@ bench: setup
 	LP_NUM_THREADS=1 taskset -c 0 $(PY) -m bench.synth_throughput
 	$(PY) -m bench.pose_throughput
 	$(PY) -m bench.action_throughput
+	$(PY) -m bench.scoring_throughput
 
 ## proto: regenerate the Python stubs in common/fitness/v1 from protos/
 proto: $(STAMP)
