@@ -32,13 +32,14 @@ EXERCISE_CLASSES = [
 async def collect_frames(
     requests: AsyncIterator[action_pb2.RecognizeRequest], max_frames: int
 ) -> tuple[list[np.ndarray], int]:
-    """The decoded frames of a stream, thinned to about 25 fps by their timestamps
-    (`action_service.clips.frame_step`), and the `top_k` its first request asked for."""
+    """The decoded frames of a stream, thinned to about 25 fps (`action_service.clips.frame_step`)
+    by the first request's `fps` or else the frames' timestamps, and the `top_k` it asked for."""
     frames: list[np.ndarray] = []
     timestamps: list[float] = []
-    top_k = 0
+    top_k, fps, first = 0, 0.0, True
     async for request in requests:
-        top_k = top_k or request.top_k
+        if first:
+            top_k, fps, first = request.top_k, request.fps, False
         if len(frames) + len(request.frames) > max_frames:
             raise LimitExceededError(
                 f"more than {max_frames} frames for one video: sample it more sparsely"
@@ -54,7 +55,7 @@ async def collect_frames(
     sizes = {frame.shape for frame in frames}
     if len(sizes) > 1:
         raise InvalidInputError(f"frames of one video must share one size, got {sorted(sizes)}")
-    step = frame_step(estimated_fps(timestamps))
+    step = frame_step(fps or estimated_fps(timestamps))
     return frames[::step], top_k or DEFAULT_TOP_K
 
 

@@ -39,6 +39,8 @@ serve_app = typer.Typer(help="Run a service in the foreground (stop with Ctrl-C 
 app.add_typer(serve_app, name="serve")
 pose_app = typer.Typer(help="The pose model: TorchServe archives.")
 app.add_typer(pose_app, name="pose")
+action_app = typer.Typer(help="The action model: TorchServe archives.")
+app.add_typer(action_app, name="action")
 index_app = typer.Typer(help="Scoring indexes: keypoint datasets and FAISS indexes.")
 app.add_typer(index_app, name="index")
 
@@ -564,6 +566,22 @@ def pose_archive(
     if not weights.is_file():
         raise CLIError(f"no weights at {weights}: train first with `fitness train pose`")
     typer.echo(f"wrote {build_pose_archive(weights, out, version)}")
+
+
+@action_app.command("archive")
+def action_archive(
+    weights: Annotated[Path, typer.Option(help="A last.safetensors written by `train action`.")],
+    out: Annotated[Path, typer.Option(help="Model store folder for action.mar.")] = Path(
+        "build/model-store"
+    ),
+    version: Annotated[str, typer.Option(help="Archive version.")] = "1.0",
+) -> None:
+    """Build action.mar for TorchServe: the weights, the handler and its batching config."""
+    from action_service.archive import build_action_archive
+
+    if not weights.is_file():
+        raise CLIError(f"no weights at {weights}: train first with `fitness train action`")
+    typer.echo(f"wrote {build_action_archive(weights, out, version)}")
 
 
 def main(argv: list[str] | None = None) -> None:

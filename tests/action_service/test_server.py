@@ -80,6 +80,11 @@ async def test_a_60_fps_video_keeps_every_second_frame_before_clipping(stub):
     assert (await stub.Recognize(iter([request]), timeout=60)).clips == 3
 
 
+async def test_a_declared_frame_rate_overrides_the_timestamps(stub):
+    request = action_pb2.RecognizeRequest(frames=frames(0, 30, fps=30.0), fps=60.0)
+    assert (await stub.Recognize(iter([request]), timeout=60)).clips == 1
+
+
 async def test_the_classes_are_listed_in_model_order(stub):
     response = await stub.ListClasses(action_pb2.ListClassesRequest(), timeout=5)
     assert list(response.exercise_ids) == EXERCISE_CLASSES
