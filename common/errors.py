@@ -50,3 +50,26 @@ class BackendUnavailableError(FitnessError):
     """A backend this service depends on (TorchServe, another service) does not answer."""
 
     code = grpc.StatusCode.UNAVAILABLE
+
+
+class DeadlineError(FitnessError):
+    """The caller's deadline passed before the work was done."""
+
+    code = grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+def error_for_status(code: grpc.StatusCode, message: str) -> FitnessError:
+    """The error class of a status code (INTERNAL for codes without one), with `message`:
+    how a service passes on a backend's failure with the backend's own code."""
+    classes = (
+        InvalidInputError,
+        LimitExceededError,
+        NotFoundError,
+        NotReadyError,
+        BackendUnavailableError,
+        DeadlineError,
+    )
+    for cls in classes:
+        if cls.code == code:
+            return cls(message)
+    return FitnessError(message)

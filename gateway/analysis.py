@@ -1,0 +1,388 @@
+"""One analysis: decode the video once, pose and recognise in parallel, score, report.
+
+Glossary of shapes:
+    - frame number: F (frames sampled for pose)
+    - keypoint number: K (17)
+
+The decoder reads the spooled upload once, downscaled to `decode_side`, and hands two
+samplings of the same frames to two concurrent calls: every k-th frame (about `sample_fps` a
+second) to the pose service's stream, and frames at about 25 a second (shrunk to a 128-pixel
+short side; the 3D ResNet crops 112) to the action service's stream, at most the first
+`ACTION_MAX_FRAMES`. Bounded queues between them give back-pressure: decoding waits for the
+slower consumer instead of filling memory. An exercise hint skips recognition.
+
+Poses come back in decoded pixels and are scaled to the video's upright size. Once the
+exercise is known, every pose response is scored with everything posed so far and the new
+frames' scores streamed (when asked); the final score of the whole sequence is the report's.
+Any backend failure ends the analysis with the backend's status code and a message that names
+the backend; the other calls are cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import cv2
+import grpc
+import numpy as np
+
+from action_service.clips import frame_step
+from common.errors import (
+    DeadlineError,
+    FitnessError,
+    InvalidInputError,
+    LimitExceededError,
+    error_for_status,
+)
+from common.fitness.v1 import (
+    action_pb2,
+    action_pb2_grpc,
+    common_pb2,
+    gateway_pb2,
+    pose_pb2,
+    pose_pb2_grpc,
+    scoring_pb2,
+    scoring_pb2_grpc,
+)
+from common.images import encode_image
+from common.interceptors import ANALYSIS_ID_METADATA_KEY
+from common.video import VideoFrame, VideoInfo, VideoReader
+from gateway.feedback import feedback
+from gateway.settings import GatewaySettings
+from gateway.upload import Upload
+
+ACTION_MAX_FRAMES = 900  # the action service's default `max_frames`
+ACTION_SHORT_SIDE = 128
+DECODE_BATCH = 16
+TOP_K = 3
+
+Stage = gateway_pb2.Progress.Stage
+T = TypeVar("T")
+
+
+@dataclass
+class Backends:
+    """Stubs of the three services (each over a channel to all its replicas)."""
+
+    pose: pose_pb2_grpc.PoseEstimatorStub
+    action: action_pb2_grpc.ActionRecognizerStub
+    scoring: scoring_pb2_grpc.KeypointScorerStub
+
+
+async def drain(
+    work: asyncio.Task[T], events: asyncio.Queue[gateway_pb2.AnalyzeVideoResponse]
+) -> AsyncIterator[gateway_pb2.AnalyzeVideoResponse]:
+    """Yields `events` as they come until `work` ends, then the rest; re-raises its error."""
+    while True:
+        waiter = asyncio.ensure_future(events.get())
+        done, _ = await asyncio.wait({waiter, work}, return_when=asyncio.FIRST_COMPLETED)
+        if waiter in done:
+            yield waiter.result()
+            continue
+        waiter.cancel()
+        break
+    while not events.empty():
+        yield events.get_nowait()
+    work.result()
+
+
+def check_limits(info: VideoInfo, settings: GatewaySettings) -> None:
+    """Raises `LimitExceededError` for a video over the gateway's limits."""
+    if max(info.width, info.height) > settings.max_side:
+        raise LimitExceededError(
+            f"the video is {info.width}x{info.height}; the largest side accepted is "
+            f"{settings.max_side} pixels"
+        )
+    if info.duration_seconds > settings.max_duration_seconds:
+        raise LimitExceededError(
+            f"the video lasts {info.duration_seconds:.0f} s; the limit is "
+            f"{settings.max_duration_seconds:.0f} s"
+        )
+    if info.frame_count > settings.max_frames:
+        raise LimitExceededError(
+            f"the video has {info.frame_count} frames; the limit is {settings.max_frames}"
+        )
+
+
+def _shrunk(image: np.ndarray, short_side: int) -> np.ndarray:
+    height, width = image.shape[:2]
+    scale = short_side / min(height, width)
+    if scale >= 1:
+        return image
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def _frame_messages(frames: list[VideoFrame], short_side: int | None = None) -> list:
+    return [
+        common_pb2.Frame(
+            image=encode_image(_shrunk(f.image, short_side) if short_side else f.image),
+            index=f.index,
+            timestamp_seconds=f.timestamp,
+        )
+        for f in frames
+    ]
+
+
+def _scaled_pose(pose: common_pb2.FramePose, scale_x: float, scale_y: float) -> None:
+    """Moves a pose from decoded pixels to the video's upright pixels, in place."""
+    for keypoint in pose.pose.keypoints:
+        keypoint.x *= scale_x
+        keypoint.y *= scale_y
+    box = pose.pose.box
+    box.x, box.width = box.x * scale_x, box.width * scale_x
+    box.y, box.height = box.y * scale_y, box.height * scale_y
+
+
+@dataclass
+class Analysis:
+    """Runs one uploaded video through the services; `run()` yields its events."""
+
+    backends: Backends
+    settings: GatewaySettings
+    upload: Upload
+    analysis_id: str
+    deadline: float | None  # time.monotonic() by which the caller wants the report
+    started: float = field(default_factory=time.monotonic)
+    events: asyncio.Queue = field(default_factory=asyncio.Queue)
+    poses: list[common_pb2.FramePose] = field(default_factory=list)
+    exercise: gateway_pb2.ExerciseRecognized | None = None
+    _scored_frames: int = 0
+    _decoded_size: tuple[int, int] = (0, 0)  # (width, height) of the decoded frames
+
+    @property
+    def options(self) -> gateway_pb2.AnalysisOptions:
+        return self.upload.metadata.options
+
+    def _call_options(self) -> dict:
+        """Timeout and metadata for a backend call: the caller's deadline passed on."""
+        remaining = (
+            self.deadline - time.monotonic()
+            if self.deadline is not None
+            else self.settings.backend_timeout_seconds
+        )
+        if remaining <= 0:
+            raise DeadlineError("the deadline passed before the analysis finished")
+        return {
+            "timeout": remaining,
+            "metadata": ((ANALYSIS_ID_METADATA_KEY, self.analysis_id),),
+        }
+
+    def _progress(self, stage: Stage.ValueType, done: int, total: int) -> None:
+        progress = gateway_pb2.Progress(stage=stage, done=done, total=total)
+        self.events.put_nowait(gateway_pb2.AnalyzeVideoResponse(progress=progress))
+
+    async def _backend(self, service: str, call: Awaitable[T]) -> T:
+        """Awaits a backend call; its failure becomes ours, with its code and its name."""
+        try:
+            return await call
+        except grpc.aio.AioRpcError as error:
+            raise error_for_status(
+                error.code(), f"{service} service: {error.details() or error.code().name}"
+            ) from error
+
+    async def run(self) -> AsyncIterator[gateway_pb2.AnalyzeVideoResponse]:
+        """Opens the video, then yields accepted, progress, exercise, scores and the report."""
+        reader = await asyncio.to_thread(
+            VideoReader, self.upload.path, max_side=self.settings.decode_side
+        )
+        try:
+            check_limits(reader.info, self.settings)
+            yield gateway_pb2.AnalyzeVideoResponse(
+                accepted=gateway_pb2.Accepted(
+                    analysis_id=self.analysis_id, video=reader.info.to_proto()
+                )
+            )
+            work = asyncio.create_task(self._analyse(reader))
+            try:
+                async for event in drain(work, self.events):
+                    yield event
+            finally:
+                work.cancel()
+        finally:
+            reader.close()
+
+    async def _analyse(self, reader: VideoReader) -> None:
+        info = reader.info
+        sample_fps = self.options.sample_fps or self.settings.sample_fps
+        pose_step = max(1, round(info.fps / sample_fps))
+        action_step = frame_step(info.fps)
+        pose_queue: asyncio.Queue[list[VideoFrame] | None] = asyncio.Queue(maxsize=4)
+        action_queue: asyncio.Queue[list[VideoFrame] | None] = asyncio.Queue(maxsize=4)
+        hint = self.upload.metadata.exercise_hint
+        if hint:
+            self._set_exercise(
+                gateway_pb2.ExerciseRecognized(exercise_id=hint, confidence=1.0, from_hint=True)
+            )
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(
+                    self._decode(
+                        reader, pose_step, action_step, pose_queue, None if hint else action_queue
+                    )
+                )
+                group.create_task(
+                    self._estimate_poses(pose_queue, info, -(-info.frame_count // pose_step))
+                )
+                if not hint:
+                    group.create_task(self._recognise(action_queue, info.fps / action_step))
+        except ExceptionGroup as group_error:
+            raise _first_error(group_error) from None
+        await self._finish(info)
+
+    async def _decode(
+        self,
+        reader: VideoReader,
+        pose_step: int,
+        action_step: int,
+        pose_queue: asyncio.Queue,
+        action_queue: asyncio.Queue | None,
+    ) -> None:
+        frames = iter(reader)
+        decoded, sent_to_action, total = 0, 0, reader.info.frame_count
+        for_pose: list[VideoFrame] = []
+        while batch := await asyncio.to_thread(_next_frames, frames, DECODE_BATCH):
+            if not decoded:
+                height, width = batch[0].image.shape[:2]
+                self._decoded_size = (width, height)
+            decoded += len(batch)
+            for_pose += [f for f in batch if f.index % pose_step == 0]
+            if len(for_pose) >= self.settings.pose_batch:
+                await pose_queue.put(for_pose)
+                for_pose = []
+            if action_queue is not None and sent_to_action < ACTION_MAX_FRAMES:
+                chosen = [f for f in batch if f.index % action_step == 0]
+                chosen = chosen[: ACTION_MAX_FRAMES - sent_to_action]
+                sent_to_action += len(chosen)
+                await action_queue.put(chosen)
+            self._progress(Stage.STAGE_DECODE, decoded, max(total, decoded))
+        await pose_queue.put(for_pose)
+        await pose_queue.put(None)
+        if action_queue is not None:
+            await action_queue.put(None)
+
+    async def _estimate_poses(self, queue: asyncio.Queue, info: VideoInfo, expected: int) -> None:
+        async def requests() -> AsyncIterator[pose_pb2.EstimatePosesRequest]:
+            while (batch := await queue.get()) is not None:
+                if batch:
+                    frames = await asyncio.to_thread(_frame_messages, batch)
+                    yield pose_pb2.EstimatePosesRequest(frames=frames)
+
+        call = self.backends.pose.EstimatePoses(requests(), **self._call_options())
+
+        async def responses() -> None:
+            async for response in call:
+                width, height = self._decoded_size
+                for pose in response.poses:
+                    _scaled_pose(pose, info.width / width, info.height / height)
+                self.poses.extend(response.poses)
+                self._progress(Stage.STAGE_POSE, len(self.poses), max(expected, len(self.poses)))
+                await self._stream_scores(info, final=False)
+
+        await self._backend("pose", responses())
+
+    async def _recognise(self, queue: asyncio.Queue, fps: float) -> None:
+        async def requests() -> AsyncIterator[action_pb2.RecognizeRequest]:
+            first = True
+            while (batch := await queue.get()) is not None:
+                if batch:
+                    frames = await asyncio.to_thread(_frame_messages, batch, ACTION_SHORT_SIDE)
+                    yield action_pb2.RecognizeRequest(
+                        frames=frames, fps=fps if first else 0.0, top_k=TOP_K if first else 0
+                    )
+                    first = False
+
+        response = await self._backend(
+            "action", self.backends.action.Recognize(requests(), **self._call_options())
+        )
+        best = response.top_k[0]
+        self._set_exercise(
+            gateway_pb2.ExerciseRecognized(
+                exercise_id=best.exercise_id,
+                confidence=best.probability,
+                top_k=response.top_k,
+            )
+        )
+
+    def _set_exercise(self, exercise: gateway_pb2.ExerciseRecognized) -> None:
+        self.exercise = exercise
+        self.events.put_nowait(gateway_pb2.AnalyzeVideoResponse(exercise=exercise))
+
+    async def _score(self, info: VideoInfo) -> scoring_pb2.ScoreResponse:
+        assert self.exercise is not None
+        request = scoring_pb2.ScoreRequest(
+            exercise_id=self.exercise.exercise_id,
+            poses=self.poses,
+            frame_width=info.width,
+            frame_height=info.height,
+            scorer=self.options.scorer,
+        )
+        return await self._backend(
+            "scoring", self.backends.scoring.Score(request, **self._call_options())
+        )
+
+    async def _stream_scores(
+        self, info: VideoInfo, *, final: bool
+    ) -> scoring_pb2.ScoreResponse | None:
+        """Scores everything posed so far once the exercise is known; streams new frames."""
+        if self.exercise is None or not self.poses:
+            return None
+        if not final and not self.options.stream_frame_scores:
+            return None
+        scores = await self._score(info)
+        if self.options.stream_frame_scores:
+            fresh = scores.frames[self._scored_frames :]
+            if fresh:
+                self._scored_frames = len(scores.frames)
+                self.events.put_nowait(
+                    gateway_pb2.AnalyzeVideoResponse(
+                        frame_scores=gateway_pb2.FrameScores(frames=fresh)
+                    )
+                )
+        return scores
+
+    async def _finish(self, info: VideoInfo) -> None:
+        self._progress(Stage.STAGE_SCORE, 0, len(self.poses))
+        scores = await self._stream_scores(info, final=True)
+        if scores is None:
+            raise InvalidInputError("no frame of the video could be posed")
+        self._progress(Stage.STAGE_SCORE, len(self.poses), len(self.poses))
+        report = gateway_pb2.Report(
+            analysis_id=self.analysis_id,
+            file_name=self.upload.metadata.file_name,
+            video=info.to_proto(),
+            exercise=self.exercise,
+            poses=self.poses,
+            scores=scores,
+            feedback=feedback(scores),
+            elapsed_seconds=time.monotonic() - self.started,
+        )
+        self.events.put_nowait(gateway_pb2.AnalyzeVideoResponse(report=report))
+
+
+def _next_frames(frames: Iterator[VideoFrame], count: int) -> list[VideoFrame]:
+    batch = []
+    for frame in frames:
+        batch.append(frame)
+        if len(batch) == count:
+            break
+    return batch
+
+
+def _first_error(group: BaseExceptionGroup) -> BaseException:
+    """The error to report from a failed task group: a product error before any other."""
+    leaves: list[BaseException] = []
+
+    def collect(error: BaseException) -> None:
+        if isinstance(error, BaseExceptionGroup):
+            for inner in error.exceptions:
+                collect(inner)
+        else:
+            leaves.append(error)
+
+    collect(group)
+    return next((e for e in leaves if isinstance(e, FitnessError)), leaves[0])

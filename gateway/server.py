@@ -1,0 +1,136 @@
+"""`fitness.v1.Gateway`: uploads in, analysis events out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+
+import grpc
+
+from common.channels import open_channel
+from common.errors import LimitExceededError
+from common.fitness.v1 import (
+    action_pb2_grpc,
+    gateway_pb2,
+    gateway_pb2_grpc,
+    pose_pb2_grpc,
+    scoring_pb2_grpc,
+)
+from common.logs import configure_logging
+from common.server import ServiceBinding, serve
+from gateway.analysis import Analysis, Backends, drain
+from gateway.settings import GatewaySettings
+from gateway.upload import MIB, receive_upload
+
+Stage = gateway_pb2.Progress.Stage
+
+
+class Gateway(gateway_pb2_grpc.GatewayServicer):
+    """Runs each uploaded video through the services, at most `max_analyses` at once."""
+
+    def __init__(self, backends: Backends, settings: GatewaySettings) -> None:
+        self.backends = backends
+        self.settings = settings
+        self._slots = asyncio.Semaphore(settings.max_analyses)
+
+    @contextlib.asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        """Waits up to `queue_seconds` for a free analysis slot (back-pressure on the upload:
+        its bytes are not read meanwhile)."""
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self.settings.queue_seconds)
+        except TimeoutError:
+            raise LimitExceededError(
+                f"{self.settings.max_analyses} analyses are running and none finished within "
+                f"{self.settings.queue_seconds:g} s: try again later"
+            ) from None
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    async def AnalyzeVideo(
+        self,
+        request_iterator: AsyncIterator[gateway_pb2.AnalyzeVideoRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> AsyncIterator[gateway_pb2.AnalyzeVideoResponse]:
+        remaining = context.time_remaining()
+        deadline = time.monotonic() + remaining if remaining is not None else None
+        async with self._slot():
+            events: asyncio.Queue = asyncio.Queue()
+
+            def progress(done: int, total: int) -> None:
+                update = gateway_pb2.Progress(stage=Stage.STAGE_UPLOAD, done=done, total=total)
+                events.put_nowait(gateway_pb2.AnalyzeVideoResponse(progress=update))
+
+            receiving = asyncio.create_task(
+                receive_upload(
+                    request_iterator,
+                    max_bytes=self.settings.max_upload_mb * MIB,
+                    progress=progress,
+                )
+            )
+            try:
+                async for event in drain(receiving, events):
+                    yield event
+            finally:
+                receiving.cancel()
+            upload = receiving.result()
+            try:
+                analysis = Analysis(
+                    self.backends, self.settings, upload, uuid.uuid4().hex[:12], deadline
+                )
+                async for event in analysis.run():
+                    yield event
+            finally:
+                upload.delete()
+
+
+def open_backends(settings: GatewaySettings) -> tuple[Backends, list[grpc.aio.Channel]]:
+    """Stubs over one channel per service (round-robin over its replicas)."""
+    channels = [
+        open_channel(targets, max_message_mb=settings.max_message_mb)
+        for targets in (settings.pose_targets, settings.action_targets, settings.scoring_targets)
+    ]
+    backends = Backends(
+        pose=pose_pb2_grpc.PoseEstimatorStub(channels[0]),
+        action=action_pb2_grpc.ActionRecognizerStub(channels[1]),
+        scoring=scoring_pb2_grpc.KeypointScorerStub(channels[2]),
+    )
+    return backends, channels
+
+
+def binding(backends: Backends, settings: GatewaySettings) -> ServiceBinding:
+    """The gateway service, ready for `common.server`."""
+    return ServiceBinding(
+        gateway_pb2.DESCRIPTOR.services_by_name["Gateway"],
+        Gateway(backends, settings),
+        gateway_pb2_grpc.add_GatewayServicer_to_server,
+    )
+
+
+async def serve_gateway(settings: GatewaySettings) -> None:
+    """Serves until SIGTERM or SIGINT, then closes the backend channels."""
+    backends, channels = open_backends(settings)
+    try:
+        await serve(settings, [binding(backends, settings)])
+    finally:
+        for channel in channels:
+            await channel.close()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`fitness serve gateway`: runs the gateway until SIGTERM or SIGINT."""
+    settings = GatewaySettings.from_args(
+        sys.argv[1:] if argv is None else argv, prog="fitness serve gateway"
+    )
+    configure_logging(settings.log_level)
+    asyncio.run(serve_gateway(settings))
+
+
+if __name__ == "__main__":
+    main()
