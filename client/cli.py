@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from common.channels import open_channel
 from common.errors import FitnessError
+from common.fitness.v1 import gateway_pb2
 from common.video import probe_video
 
 app = typer.Typer(
@@ -137,6 +138,97 @@ def _train_with_progress(
                 f"epoch {epoch}/{epochs}: loss {loss:.6f}"
             ),
         )
+
+
+ANALYZE_EXAMPLES = """
+Examples:
+
+    fitness analyze squats.mp4
+
+    fitness analyze phone_clip.mov --exercise PushUps --json report.json \\
+        --annotated annotated.mp4 --plot scores.png
+"""
+
+_STAGE_NAMES = {
+    gateway_pb2.Progress.STAGE_UPLOAD: "uploading (bytes)",
+    gateway_pb2.Progress.STAGE_DECODE: "decoding frames",
+    gateway_pb2.Progress.STAGE_POSE: "estimating poses",
+    gateway_pb2.Progress.STAGE_SCORE: "scoring",
+}
+
+
+@app.command(epilog=ANALYZE_EXAMPLES)
+def analyze(
+    video: Annotated[Path, typer.Argument(help="The exercise video to analyse.")],
+    gateway: Annotated[str, typer.Option(help="Gateway address.")] = "127.0.0.1:50050",
+    exercise: Annotated[
+        str, typer.Option(help="The exercise, when known (skips recognition), e.g. PushUps.")
+    ] = "",
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the report JSON.")] = None,
+    annotated: Annotated[
+        Path | None, typer.Option(help="Write the video with the scored skeleton (mp4).")
+    ] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write the scores over time (PNG).")] = None,
+    sample_fps: Annotated[float, typer.Option(min=0.0, help="Frames analysed per second.")] = 0.0,
+    scorer: Annotated[str, typer.Option(help="Scoring algorithm (pose or paper).")] = "",
+) -> None:
+    """Analyse a video: exercise, per-joint and overall scores, feedback in words."""
+    from google.protobuf.json_format import MessageToJson
+    from rich.table import Table
+
+    from client.analyze import analyze_video
+    from client.visuals import annotate_video, plot_scores
+    from gateway.feedback import joint_name
+
+    if not video.is_file():
+        raise CLIError(f"no file at {video}: check the path")
+    options = gateway_pb2.AnalysisOptions(sample_fps=sample_fps, scorer=scorer)
+    console = Console(stderr=True)
+    with _progress() as bar:
+        tasks: dict[int, int] = {}
+
+        def on_event(event: gateway_pb2.AnalyzeVideoResponse) -> None:
+            kind = event.WhichOneof("event")
+            if kind == "progress" and event.progress.stage in _STAGE_NAMES:
+                stage = event.progress.stage
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(_STAGE_NAMES[stage], total=None)
+                total = event.progress.total or None
+                bar.update(tasks[stage], completed=event.progress.done, total=total)
+            elif kind == "exercise":
+                found = event.exercise
+                source = "from your hint" if found.from_hint else f"{found.confidence:.0%} sure"
+                console.print(f"exercise: {found.exercise_id} ({source})")
+
+        try:
+            report = asyncio.run(
+                analyze_video(
+                    video, gateway, exercise_hint=exercise, options=options, on_event=on_event
+                )
+            )
+        except grpc.aio.AioRpcError as error:
+            hint = (
+                " (is it running? `fitness serve all`)"
+                if error.code() == grpc.StatusCode.UNAVAILABLE
+                else ""
+            )
+            raise CLIError(f"{error.code().name}: {error.details()}{hint}") from None
+    table = Table(title=f"{report.file_name}: {report.exercise.exercise_id}")
+    table.add_column("joint")
+    table.add_column("score", justify="right")
+    for joint in report.scores.joints:
+        table.add_row(joint_name(joint.joint), f"{joint.score:.0f}")
+    table.add_row("[bold]overall[/bold]", f"[bold]{report.scores.overall:.0f}[/bold]")
+    Console().print(table)
+    for line in report.feedback:
+        typer.echo(f"- {line}")
+    if json_out:
+        json_out.write_text(MessageToJson(report))
+        typer.echo(f"report: {json_out}")
+    if annotated:
+        typer.echo(f"annotated video: {annotate_video(video, report, annotated)}")
+    if plot:
+        typer.echo(f"plot: {plot_scores(report, plot)}")
 
 
 SYNTH_VIDEOS_EXAMPLES = """
@@ -428,6 +520,38 @@ def serve_scoring(context: typer.Context) -> None:
     from scoring_service.server import main as serve_main
 
     serve_main(context.args)
+
+
+@serve_app.command(
+    "gateway",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def serve_gateway(context: typer.Context) -> None:
+    """The gateway; every flag (--port, --pose-targets, ...) is listed by --help."""
+    from gateway.server import main as serve_main
+
+    serve_main(context.args)
+
+
+@serve_app.command("all")
+def serve_all(
+    model_store: Annotated[Path, typer.Option(help="Folder with pose.mar and action.mar.")] = Path(
+        "build/model-store"
+    ),
+    index_dir: Annotated[Path, typer.Option(help="Scoring index directory.")] = Path(
+        "models/scoring"
+    ),
+    workdir: Annotated[Path, typer.Option(help="Logs of every process.")] = Path("build/stack"),
+    gateway_port: Annotated[int, typer.Option(help="The gateway's port.")] = 50050,
+) -> None:
+    """TorchServe and the four services, each started once the last is ready; Ctrl-C stops all."""
+    from client.stack import LocalStack, StackConfig, run_until_stopped
+
+    config = StackConfig(
+        model_store=model_store, index_dir=index_dir, workdir=workdir, gateway_port=gateway_port
+    )
+    run_until_stopped(LocalStack(config))
 
 
 INDEX_DATASET_EXAMPLES = """

@@ -1,0 +1,173 @@
+"""The whole system on one machine (`fitness serve all`): TorchServe with the pose and action
+archives, then the pose, action, scoring and gateway services, each started once the one
+before reports SERVING, and stopped in reverse order."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from common.errors import BackendUnavailableError
+from common.torchserve import TorchServe
+
+
+@dataclass
+class StackConfig:
+    """Where the models are and which ports the services take."""
+
+    model_store: Path = Path("build/model-store")
+    index_dir: Path = Path("models/scoring")
+    workdir: Path = Path("build/stack")
+    host: str = "127.0.0.1"
+    gateway_port: int = 50050
+    pose_port: int = 50051
+    action_port: int = 50052
+    scoring_port: int = 50053
+    startup_seconds: float = 180.0
+
+
+def wait_serving(address: str, timeout_seconds: float, process: subprocess.Popen) -> None:
+    """Waits until the server at `address` reports SERVING on grpc.health.v1."""
+    deadline = time.monotonic() + timeout_seconds
+    with grpc.insecure_channel(address) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise BackendUnavailableError(
+                    f"the service for {address} exited with {process.returncode}: see its log"
+                )
+            try:
+                status = health.Check(health_pb2.HealthCheckRequest(), timeout=2).status
+                if status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            time.sleep(0.3)
+    raise BackendUnavailableError(f"{address} did not report SERVING in {timeout_seconds:.0f} s")
+
+
+@dataclass
+class LocalStack:
+    """TorchServe and the four services as child processes; a context manager."""
+
+    config: StackConfig = field(default_factory=StackConfig)
+    torchserve: TorchServe | None = None
+    processes: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
+
+    def address(self, port: int) -> str:
+        return f"{self.config.host}:{port}"
+
+    def _service(self, name: str, module: str, port: int, flags: list[str]) -> None:
+        log = (self.config.workdir / f"{name}.log").open("w")
+        process = subprocess.Popen(
+            [sys.executable, "-m", module, "--host", self.config.host, "--port", str(port), *flags],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.processes.append((name, process))
+        wait_serving(self.address(port), self.config.startup_seconds, process)
+
+    def start(self) -> Self:
+        """Starts everything; on any failure stops what started and re-raises."""
+        config = self.config
+        config.workdir.mkdir(parents=True, exist_ok=True)
+        for archive in ("pose.mar", "action.mar"):
+            if not (config.model_store / archive).is_file():
+                raise FileNotFoundError(
+                    f"no {archive} in {config.model_store}: build it with "
+                    f"`fitness {archive.split('.')[0]} archive`"
+                )
+        try:
+            self.torchserve = TorchServe(
+                config.model_store,
+                {"pose": "pose.mar", "action": "action.mar"},
+                config.workdir / "torchserve",
+                startup_seconds=config.startup_seconds,
+            ).start()
+            model_flags = [
+                "--backend",
+                "torchserve",
+                "--torchserve-url",
+                self.torchserve.inference_url,
+                "--torchserve-token",
+                self.torchserve.inference_token(),
+            ]
+            self._service("pose", "pose_service.server", config.pose_port, model_flags)
+            self._service("action", "action_service.server", config.action_port, model_flags)
+            self._service(
+                "scoring",
+                "scoring_service.server",
+                config.scoring_port,
+                ["--index-dir", str(config.index_dir)],
+            )
+            self._service(
+                "gateway",
+                "gateway.server",
+                config.gateway_port,
+                [
+                    "--pose-targets",
+                    self.address(config.pose_port),
+                    "--action-targets",
+                    self.address(config.action_port),
+                    "--scoring-targets",
+                    self.address(config.scoring_port),
+                ],
+            )
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """SIGTERM to each service, gateway first (each drains its calls), then TorchServe."""
+        for _, process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        self.processes.clear()
+        if self.torchserve is not None:
+            self.torchserve.stop()
+            self.torchserve = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def run_until_stopped(stack: LocalStack) -> None:
+    """Starts the stack and blocks until SIGTERM or SIGINT, then stops it."""
+    stopping = False
+
+    def request_stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with stack:
+            print(f"serving: gateway at {stack.address(stack.config.gateway_port)}", flush=True)
+            while not stopping:
+                time.sleep(0.2)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
