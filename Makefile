@@ -26,7 +26,7 @@ define debian_packages
 	fi
 endef
 
-.PHONY: setup java gl bench proto check lint fmt test test-slow proto-tools clean
+.PHONY: setup java gl demo bench proto check lint fmt test test-slow proto-tools clean
 
 ## setup: the virtual environment with the project (editable), its dev tools and the gym;
 ## Java for TorchServe; EGL for rendering
@@ -45,6 +45,11 @@ java:
 
 gl:
 	$(call debian_packages,$(GL_PACKAGES))
+
+## demo: the whole system end to end on a gym clip (or VIDEO=path): archives, TorchServe, the
+## four services, `fitness analyze`; writes build/demo/{report.json,annotated.mp4,scores.png}
+demo: setup
+	$(VENV)/bin/fitness demo --out build/demo $(if $(VIDEO),--video $(VIDEO),)
 
 ## bench: benchmarks that print tables (one core for the gym, as our CI machines have two)
 bench: setup

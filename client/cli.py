@@ -173,6 +173,23 @@ def analyze(
     scorer: Annotated[str, typer.Option(help="Scoring algorithm (pose or paper).")] = "",
 ) -> None:
     """Analyse a video: exercise, per-joint and overall scores, feedback in words."""
+    if not video.is_file():
+        raise CLIError(f"no file at {video}: check the path")
+    options = gateway_pb2.AnalysisOptions(sample_fps=sample_fps, scorer=scorer)
+    _analyze_and_report(video, gateway, exercise, options, json_out, annotated, plot)
+
+
+def _analyze_and_report(
+    video: Path,
+    gateway: str,
+    exercise: str,
+    options: gateway_pb2.AnalysisOptions,
+    json_out: Path | None,
+    annotated: Path | None,
+    plot: Path | None,
+) -> gateway_pb2.Report:
+    """Runs one analysis with progress bars, prints the joint table and the feedback, and
+    writes the outputs asked for."""
     from google.protobuf.json_format import MessageToJson
     from rich.table import Table
 
@@ -180,9 +197,6 @@ def analyze(
     from client.visuals import annotate_video, plot_scores
     from gateway.feedback import joint_name
 
-    if not video.is_file():
-        raise CLIError(f"no file at {video}: check the path")
-    options = gateway_pb2.AnalysisOptions(sample_fps=sample_fps, scorer=scorer)
     console = Console(stderr=True)
     with _progress() as bar:
         tasks: dict[int, int] = {}
@@ -207,11 +221,8 @@ def analyze(
                 )
             )
         except grpc.aio.AioRpcError as error:
-            hint = (
-                " (is it running? `fitness serve all`)"
-                if error.code() == grpc.StatusCode.UNAVAILABLE
-                else ""
-            )
+            down = error.code() == grpc.StatusCode.UNAVAILABLE
+            hint = " (is it running? `fitness serve all`)" if down else ""
             raise CLIError(f"{error.code().name}: {error.details()}{hint}") from None
     table = Table(title=f"{report.file_name}: {report.exercise.exercise_id}")
     table.add_column("joint")
@@ -223,12 +234,120 @@ def analyze(
     for line in report.feedback:
         typer.echo(f"- {line}")
     if json_out:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(MessageToJson(report))
         typer.echo(f"report: {json_out}")
     if annotated:
         typer.echo(f"annotated video: {annotate_video(video, report, annotated)}")
     if plot:
         typer.echo(f"plot: {plot_scores(report, plot)}")
+    return report
+
+
+DEMO_EXAMPLES = """
+Examples:
+
+    fitness demo
+
+    fitness demo --video my_squats.mp4 --out build/demo
+"""
+
+
+@app.command(epilog=DEMO_EXAMPLES)
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the report, video and plot.")] = Path(
+        "build/demo"
+    ),
+    video: Annotated[
+        Path | None, typer.Option(help="Video to analyse (default: a gym clip made now).")
+    ] = None,
+    exercise: Annotated[str, typer.Option(help="Exercise of the generated clip.")] = (
+        "BodyWeightSquats"
+    ),
+) -> None:
+    """The whole system end to end: archives, TorchServe and the four services, one analysis
+    (report JSON, annotated mp4, score plot), then everything stopped."""
+    from action_service.archive import build_action_archive
+    from client.stack import LocalStack, StackConfig
+    from pose_service.archive import build_pose_archive
+
+    config = StackConfig(workdir=out / "stack")
+    for name, build, weights in (
+        ("pose", build_pose_archive, Path("models/pose/hrnet_compact.safetensors")),
+        ("action", build_action_archive, Path("models/action/r3d_compact.safetensors")),
+    ):
+        if not weights.is_file():
+            raise CLIError(f"no {name} weights at {weights}: run from the repository root")
+        typer.echo(f"wrote {build(weights, config.model_store)}")
+    if video is None:
+        video = out / f"sample_{exercise}.mp4"
+        typer.echo(f"rendering a sample {exercise} clip with the gym: {video}")
+        _render_clip(exercise, video, seed=7, reps=3, faults={})
+    elif not video.is_file():
+        raise CLIError(f"no file at {video}: check the path")
+    typer.echo("starting TorchServe and the four services (about a minute)")
+    with LocalStack(config) as stack:
+        _analyze_and_report(
+            video,
+            stack.address(config.gateway_port),
+            "",
+            gateway_pb2.AnalysisOptions(),
+            out / "report.json",
+            out / "annotated.mp4",
+            out / "scores.png",
+        )
+    typer.echo("stopped every service")
+
+
+def _render_clip(
+    exercise: str, out: Path, *, seed: int, reps: int, faults: dict[str, float]
+) -> None:
+    from synth.clip import Clip, ClipSpec
+    from synth.dataset import write_clip_video
+    from synth.render import Renderer
+
+    spec = ClipSpec(exercise, seed, 480, 360, 30.0, reps=reps, faults=faults)
+    write_clip_video(Clip.build(spec), out, Renderer(spec.width, spec.height))
+
+
+SYNTH_CLIP_EXAMPLES = """
+Examples:
+
+    fitness synth clip --exercise PushUps --out push_ups.mp4
+
+    fitness synth clip --exercise BodyWeightSquats --fault shallow_depth=0.8 --out faulty.mp4
+"""
+
+
+@synth_app.command("clip", epilog=SYNTH_CLIP_EXAMPLES)
+def synth_clip(
+    exercise: Annotated[str, typer.Option(help="One of the eight exercise ids.")],
+    out: Annotated[Path, typer.Option(help="The mp4 to write (labels JSON beside it).")],
+    seed: Annotated[int, typer.Option(help="Performer, camera and scene seed.")] = 0,
+    reps: Annotated[int, typer.Option(min=1, max=12, help="Repetitions.")] = 3,
+    fault: Annotated[
+        list[str] | None, typer.Option(help="A form fault as name=severity (0 to 1); repeatable.")
+    ] = None,
+) -> None:
+    """Render one exercise clip, clean or with chosen form faults."""
+    from synth.exercises import EXERCISES
+
+    if exercise not in EXERCISES:
+        raise CLIError(f"unknown exercise {exercise!r}; choose one of {', '.join(EXERCISES)}")
+    faults = {}
+    for item in fault or []:
+        name, _, severity = item.partition("=")
+        try:
+            faults[name] = float(severity)
+        except ValueError:
+            raise CLIError(
+                f"a fault is name=severity, for example shallow_depth=0.8; got {item!r}"
+            ) from None
+    try:
+        _render_clip(exercise, out, seed=seed, reps=reps, faults=faults)
+    except ValueError as error:
+        raise CLIError(str(error)) from None
+    typer.echo(f"wrote {out}")
 
 
 SYNTH_VIDEOS_EXAMPLES = """
