@@ -766,9 +766,14 @@ def index_build(
     videos = read_keypoint_dataset(dataset)
     with _progress() as bar:
         task = bar.add_task("building indexes", total=len(catalogue))
-        manifest = build_index_dir(
-            videos, catalogue, out, source=str(dataset), progress=lambda _: bar.advance(task, 1)
-        )
+        try:
+            manifest, failed = build_index_dir(
+                videos, catalogue, out, source=str(dataset), progress=lambda _: bar.advance(task, 1)
+            )
+        except ValueError as error:
+            raise CLIError(str(error)) from None
+    for reason in failed.values():
+        typer.echo(f"skipped {reason}", err=True)
     typer.echo(f"wrote {manifest}")
 
 
@@ -776,15 +781,18 @@ def index_build(
 def eval_scoring(
     dataset: Annotated[Path, typer.Option(help="Held-out keypoint dataset, all performances.")],
     index: Annotated[Path, typer.Option(help="Index directory.")] = Path("models/scoring"),
+    exercises: Annotated[
+        Path | None, typer.Option(help="Exercise catalogue (default: the shipped one).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The paper's experiment: valid against other exercises and faulty, per exercise."""
-    from scoring_service.catalogue import load_catalogue
+    from scoring_service.catalogue import DEFAULT_CATALOGUE, load_catalogue
     from scoring_service.evaluate import evaluate_scoring, markdown_table, rows_json
     from scoring_service.index import load_index_dir
     from scoring_service.keypoint_dataset import read_keypoint_dataset
 
-    loaded = load_index_dir(index, load_catalogue())
+    loaded = load_index_dir(index, load_catalogue(exercises or DEFAULT_CATALOGUE))
     if not loaded.indexes:
         raise CLIError(f"no usable index in {index}: {next(iter(loaded.unavailable.values()))}")
     videos = read_keypoint_dataset(dataset)

@@ -21,8 +21,10 @@ the backend; the other calls are cancelled.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -153,6 +155,14 @@ class Analysis:
     exercise: gateway_pb2.ExerciseRecognized | None = None
     _scored_frames: int = 0
     _decoded_size: tuple[int, int] = (0, 0)  # (width, height) of the decoded frames
+    # Every call into the decoder, its closing included, runs on this one thread, in order:
+    # a cancelled analysis never closes the decoder under a frame still being decoded.
+    _decoder: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="decode")
+    )
+
+    async def _in_decoder(self, function: Callable[..., T], *args) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._decoder, function, *args)
 
     @property
     def options(self) -> gateway_pb2.AnalysisOptions:
@@ -187,10 +197,11 @@ class Analysis:
 
     async def run(self) -> AsyncIterator[gateway_pb2.AnalyzeVideoResponse]:
         """Opens the video, then yields accepted, progress, exercise, scores and the report."""
-        reader = await asyncio.to_thread(
-            VideoReader, self.upload.path, max_side=self.settings.decode_side
-        )
+        reader: VideoReader | None = None
         try:
+            reader = await self._in_decoder(
+                functools.partial(VideoReader, self.upload.path, max_side=self.settings.decode_side)
+            )
             check_limits(reader.info, self.settings)
             yield gateway_pb2.AnalyzeVideoResponse(
                 accepted=gateway_pb2.Accepted(
@@ -204,7 +215,9 @@ class Analysis:
             finally:
                 work.cancel()
         finally:
-            reader.close()
+            if reader is not None:
+                self._decoder.submit(reader.close)
+            self._decoder.shutdown(wait=False)
 
     async def _analyse(self, reader: VideoReader) -> None:
         info = reader.info
@@ -245,7 +258,7 @@ class Analysis:
         frames = iter(reader)
         decoded, sent_to_action, total = 0, 0, reader.info.frame_count
         for_pose: list[VideoFrame] = []
-        while batch := await asyncio.to_thread(_next_frames, frames, DECODE_BATCH):
+        while batch := await self._in_decoder(_next_frames, frames, DECODE_BATCH):
             if not decoded:
                 height, width = batch[0].image.shape[:2]
                 self._decoded_size = (width, height)

@@ -55,10 +55,13 @@ def build_exercise_index(
     if not references:
         raise ValueError(f"no reference keypoints for {exercise.id}")
     joints = exercise.major_joints
-    scorers: list[Scorer] = [
-        CentroidScorer.build(joints, references),
-        PoseNeighbourScorer.build(joints, references),
-    ]
+    try:
+        scorers: list[Scorer] = [
+            CentroidScorer.build(joints, references),
+            PoseNeighbourScorer.build(joints, references),
+        ]
+    except ValueError as error:
+        raise ValueError(f"{exercise.id}: {error}") from error
     return ExerciseIndex(exercise, {scorer.name: scorer for scorer in scorers})
 
 
@@ -104,13 +107,22 @@ def write_index_dir(
         "version": INDEX_VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "source": source,
-        "exercises": entries,
+        "exercises": {**_previous_entries(out), **entries},
     }
     path = out / MANIFEST
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(manifest, indent=1))
     os.replace(temporary, path)
     return path
+
+
+def _previous_entries(folder: Path) -> dict:
+    """The exercises of an existing manifest of this version, kept when others are rebuilt."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return manifest.get("exercises", {}) if manifest.get("version") == INDEX_VERSION else {}
 
 
 def build_index_dir(
@@ -120,20 +132,29 @@ def build_index_dir(
     *,
     source: str,
     progress: Callable[[str], None] | None = None,
-) -> Path:
-    """Builds and saves the index of every catalogued exercise with reference videos."""
-    indexes, counts = [], {}
+) -> tuple[Path, dict[str, str]]:
+    """Builds and saves the index of every catalogued exercise with reference videos.
+
+    Returns:
+        The manifest's path, and the exercises whose reference data could not make an index
+        with the reason (the others are built regardless).
+    """
+    indexes, counts, failed = [], {}, {}
     for exercise_id, exercise in catalogue.items():
         own = [video for video in videos if video.exercise == exercise_id]
-        if not own:
-            continue
-        indexes.append(build_exercise_index(exercise, own))
-        counts[exercise_id] = len(own)
+        if own:
+            try:
+                indexes.append(build_exercise_index(exercise, own))
+                counts[exercise_id] = len(own)
+            except ValueError as error:
+                failed[exercise_id] = str(error)
+                logger.warning("no index for %s", error)
         if progress:
             progress(exercise_id)
     if not indexes:
-        raise ValueError(f"no reference video of any of {sorted(catalogue)}")
-    return write_index_dir(indexes, out, source=source, videos=counts)
+        reasons = "; ".join(failed.values()) or f"no reference video of {sorted(catalogue)}"
+        raise ValueError(f"no index could be built: {reasons}")
+    return write_index_dir(indexes, out, source=source, videos=counts), failed
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from typing import Protocol, Self
 import faiss
 import numpy as np
 
-from common.skeleton import FLIP_INDEX, NUM_KEYPOINTS
+from common.skeleton import FLIP_INDEX, KEYPOINT_NAMES, NUM_KEYPOINTS
 from scoring_service.clustering import Clusters, cluster_joint
 from scoring_service.normalise import NormalisedPoses, normalise
 
@@ -128,6 +128,11 @@ class CentroidScorer:
         centroid_joints, facts, per_joint = [], {}, []
         for joint in joints:
             points = np.concatenate([r.points[r.clean[:, joint], joint] for r in references])
+            if len(points) < 2:
+                raise ValueError(
+                    f"the {KEYPOINT_NAMES[joint].replace('_', ' ')} is clearly seen in "
+                    f"{len(points)} reference frames; at least 2 are needed"
+                )
             clusters: Clusters = cluster_joint(points)
             index.add(_tagged(clusters.centroids, joint))
             centroid_joints += [joint] * len(clusters.centroids)
@@ -191,7 +196,7 @@ def _joint_gaps(queries: np.ndarray, matched: np.ndarray) -> np.ndarray:
 
 def _leave_one_video_out(index: faiss.Index, vectors: np.ndarray, owners: np.ndarray) -> np.ndarray:
     """Per-joint distances (N, J) of each indexed reference frame to the nearest frame of
-    another video (owner); a frame of the only video gets its own (zero) distance."""
+    another owner (video); a frame with no other owner gets its own (zero) distance."""
     matched = np.arange(len(vectors))
     pending = matched.copy()
     k = min(_NEIGHBOURS, index.ntotal)
@@ -222,9 +227,12 @@ class PoseNeighbourScorer:
         vectors, videos = [], []
         for number, reference in enumerate(references):
             usable = reference.clean[:, list(joints)].all(axis=1)
+            owner = np.full(int(usable.sum()), number)
+            if len(references) == 1:  # nothing to leave out: its two halves stand in for videos
+                owner = (np.arange(len(owner)) >= len(owner) / 2).astype(int)
             for points in (reference.points[usable], mirrored(reference.points[usable])):
                 vectors.append(pose_vectors(points, joints))
-                videos.append(np.full(len(points), number))
+                videos.append(owner)
         stacked, owners = np.concatenate(vectors), np.concatenate(videos)
         if len(stacked) == 0:
             raise ValueError("no reference frame shows every major joint clearly")

@@ -1,0 +1,281 @@
+"""`fitness.v1.Gateway` over real pose, action and scoring servers on loopback (in-process
+models): uploads in, events out, clear statuses for bad uploads and broken backends."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+import pytest
+import torch
+
+from action_service.checkpoint import save_checkpoint
+from action_service.model import build_model
+from action_service.server import EXERCISE_CLASSES
+from action_service.server import binding as action_binding
+from action_service.server import create_backend as action_backend
+from action_service.settings import ActionSettings
+from client.analyze import upload_requests
+from common.channels import open_channel
+from common.fitness.v1 import gateway_pb2, gateway_pb2_grpc
+from common.server import RunningServer, start_server
+from gateway.server import binding as gateway_binding
+from gateway.server import open_backends
+from gateway.settings import GatewaySettings
+from pose_service.server import binding as pose_binding
+from pose_service.server import create_backend as pose_backend
+from pose_service.settings import PoseSettings
+from scoring_service.catalogue import load_catalogue
+from scoring_service.index import IndexStore, build_index_dir
+from scoring_service.keypoint_dataset import labels_keypoints
+from scoring_service.server import binding as scoring_binding
+from scoring_service.settings import ScoringSettings
+
+REALCLIPS = Path(__file__).parents[1] / "data" / "realclips"
+
+
+@pytest.fixture(scope="module")
+def models(tiny_ucf: Path, tmp_path_factory) -> tuple[Path, Path]:
+    """Action weights that always answer BodyWeightSquats (recognition quality is the action
+    tests' business) and a scoring index built from the tiny set's exact keypoints."""
+    folder = tmp_path_factory.mktemp("models")
+    torch.manual_seed(0)
+    weights = folder / "action.safetensors"
+    model = build_model(10, widen_factor=0.25)
+    with torch.no_grad():
+        model.fc.bias[EXERCISE_CLASSES.index("BodyWeightSquats")] = 50.0
+    save_checkpoint(
+        model,
+        depth=10,
+        widen_factor=0.25,
+        classes=EXERCISE_CLASSES,
+        path=weights,
+    )
+    videos = [
+        labels_keypoints(path, str(path.relative_to(tiny_ucf)))
+        for path in sorted(tiny_ucf.glob("*/*.mp4"))
+    ]
+    build_index_dir(videos, load_catalogue(), folder / "index", source=str(tiny_ucf))
+    return weights, folder / "index"
+
+
+@dataclass
+class System:
+    pose: RunningServer
+    action: RunningServer
+    scoring: RunningServer
+    gateway: RunningServer
+    stub: gateway_pb2_grpc.GatewayStub
+
+
+@pytest.fixture
+async def system(models) -> AsyncIterator[System]:
+    weights, index = models
+    pose_settings = PoseSettings(port=0, backend="in_process")
+    pose = await start_server(
+        pose_settings, [pose_binding(pose_backend(pose_settings), pose_settings)]
+    )
+    action_settings = ActionSettings(port=0, backend="in_process", weights=weights)
+    action = await start_server(
+        action_settings, [action_binding(action_backend(action_settings), action_settings)]
+    )
+    scoring_settings = ScoringSettings(port=0, index_dir=index)
+    store = IndexStore(index, load_catalogue())
+    scoring = await start_server(scoring_settings, [scoring_binding(store, scoring_settings)])
+    settings = GatewaySettings(
+        port=0,
+        pose_targets=f"127.0.0.1:{pose.port}",
+        action_targets=f"127.0.0.1:{action.port}",
+        scoring_targets=f"127.0.0.1:{scoring.port}",
+        max_upload_mb=2,
+        max_side=1920,
+        max_analyses=2,
+    )
+    backends, channels = open_backends(settings)
+    gateway = await start_server(settings, [gateway_binding(backends, settings)])
+    async with open_channel(f"127.0.0.1:{gateway.port}", max_attempts=1) as channel:
+        yield System(pose, action, scoring, gateway, gateway_pb2_grpc.GatewayStub(channel))
+    for server in (gateway, pose, action, scoring):
+        await server.stop(None)
+    for channel in channels:
+        await channel.close()
+
+
+def squat_video(tiny_ucf: Path) -> Path:
+    return sorted(tiny_ucf.glob("BodyWeightSquats/*.mp4"))[0]
+
+
+async def analyse(
+    stub: gateway_pb2_grpc.GatewayStub,
+    requests: Iterator[gateway_pb2.AnalyzeVideoRequest],
+    deadline_seconds: float = 120,
+) -> list[gateway_pb2.AnalyzeVideoResponse]:
+    return [event async for event in stub.AnalyzeVideo(requests, timeout=deadline_seconds)]
+
+
+def kinds(events: list[gateway_pb2.AnalyzeVideoResponse]) -> list[str]:
+    return [event.WhichOneof("event") for event in events]
+
+
+async def test_a_hinted_video_is_accepted_posed_scored_and_reported(system, tiny_ucf):
+    video = squat_video(tiny_ucf)
+    options = gateway_pb2.AnalysisOptions(stream_frame_scores=True, sample_fps=10)
+    events = await analyse(system.stub, upload_requests(video, "BodyWeightSquats", options))
+    assert kinds(events)[0] == "progress"  # the upload's
+    assert "accepted" in kinds(events)
+    assert kinds(events)[-1] == "report"
+    report = events[-1].report
+    assert report.exercise.exercise_id == "BodyWeightSquats"
+    assert report.exercise.from_hint
+    assert report.file_name == video.name
+    assert len(report.poses) > 0
+    assert len(report.poses[0].pose.keypoints) == 17
+    assert 0 <= report.scores.overall <= 100
+    assert report.feedback
+    stages = {event.progress.stage for event in events if event.WhichOneof("event") == "progress"}
+    Stage = gateway_pb2.Progress.Stage
+    assert {Stage.STAGE_UPLOAD, Stage.STAGE_DECODE, Stage.STAGE_POSE, Stage.STAGE_SCORE} <= stages
+    streamed = [f.frame_index for e in events if e.WhichOneof("event") == "frame_scores"
+                for f in e.frame_scores.frames]  # fmt: skip
+    assert streamed == [frame.frame_index for frame in report.scores.frames]
+
+
+async def test_poses_come_back_in_the_videos_own_pixels(system, tiny_ucf):
+    video = squat_video(tiny_ucf)
+    events = await analyse(system.stub, upload_requests(video, "BodyWeightSquats", None))
+    report = events[-1].report
+    width, height = report.video.width, report.video.height
+    for pose in report.poses:
+        assert all(0 <= k.x <= width and 0 <= k.y <= height for k in pose.pose.keypoints)
+
+
+async def test_without_a_hint_the_exercise_is_recognised_then_scored(system, tiny_ucf):
+    events = await analyse(system.stub, upload_requests(squat_video(tiny_ucf), "", None))
+    exercise = [e.exercise for e in events if e.WhichOneof("event") == "exercise"]
+    assert len(exercise) == 1
+    assert not exercise[0].from_hint
+    assert exercise[0].exercise_id == "BodyWeightSquats"
+    assert exercise[0].confidence > 0.99
+    assert len(exercise[0].top_k) == 3
+    assert events[-1].report.scores.exercise_id == "BodyWeightSquats"
+
+
+async def test_several_videos_at_once_all_complete(system, tiny_ucf):
+    videos = sorted(tiny_ucf.glob("*/*.mp4"))[:3]
+    hints = [video.parent.name for video in videos]
+    results = await asyncio.gather(
+        *(
+            analyse(system.stub, upload_requests(v, h, None))
+            for v, h in zip(videos, hints, strict=True)
+        )
+    )
+    assert [events[-1].report.exercise.exercise_id for events in results] == hints
+
+
+def raw_requests(metadata: gateway_pb2.VideoMetadata | None, *chunks: bytes):
+    if metadata is not None:
+        yield gateway_pb2.AnalyzeVideoRequest(metadata=metadata)
+    for chunk in chunks:
+        yield gateway_pb2.AnalyzeVideoRequest(chunk=chunk)
+
+
+@pytest.mark.parametrize(
+    ("requests", "code", "message"),
+    [
+        (
+            lambda: raw_requests(gateway_pb2.VideoMetadata(file_name="notes.txt"), b"not a video"),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "not a decodable video",
+        ),
+        (
+            lambda: raw_requests(None, b"\x00" * 100),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "metadata",
+        ),
+        (
+            lambda: raw_requests(gateway_pb2.VideoMetadata(file_name="empty.mp4")),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "no video bytes",
+        ),
+        (
+            lambda: raw_requests(gateway_pb2.VideoMetadata(size_bytes=3 * 1024 * 1024), b"x"),
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "limit",
+        ),
+        (
+            lambda: raw_requests(gateway_pb2.VideoMetadata(), *([b"\x00" * 1024 * 1024] * 3)),
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "limit",
+        ),
+        (
+            lambda: raw_requests(gateway_pb2.VideoMetadata(size_bytes=10), b"\x00" * 11),
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "declared",
+        ),
+    ],
+    ids=[
+        "not-a-video",
+        "no-metadata",
+        "no-bytes",
+        "declared-too-big",
+        "sent-too-much",
+        "over-declared",
+    ],
+)
+async def test_bad_uploads_get_a_clear_status_and_the_gateway_keeps_serving(
+    system, tiny_ucf, requests, code, message
+):
+    with pytest.raises(grpc.aio.AioRpcError) as failure:
+        await analyse(system.stub, requests())
+    assert failure.value.code() == code
+    assert message in failure.value.details()
+    events = await analyse(system.stub, upload_requests(squat_video(tiny_ucf), "BodyWeightSquats", None))
+    assert kinds(events)[-1] == "report"
+
+
+async def test_an_unknown_exercise_hint_is_not_found(system, tiny_ucf):
+    with pytest.raises(grpc.aio.AioRpcError) as failure:
+        await analyse(system.stub, upload_requests(squat_video(tiny_ucf), "Yoga", None))
+    assert failure.value.code() == grpc.StatusCode.NOT_FOUND
+    assert "scoring service" in failure.value.details()
+
+
+async def test_a_stopped_pose_service_is_unavailable_and_named(system, tiny_ucf):
+    await system.pose.stop(None)
+    with pytest.raises(grpc.aio.AioRpcError) as failure:
+        await analyse(system.stub, upload_requests(squat_video(tiny_ucf), "BodyWeightSquats", None))
+    assert failure.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert "pose service" in failure.value.details()
+
+
+async def test_a_deadline_too_short_for_the_analysis_is_exceeded(system, tiny_ucf):
+    with pytest.raises(grpc.aio.AioRpcError) as failure:
+        await analyse(
+            system.stub, upload_requests(squat_video(tiny_ucf), "BodyWeightSquats", None), 0.5
+        )
+    assert failure.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+async def test_a_video_over_the_resolution_limit_is_refused(system, tmp_path):
+    from tests.common.clips import write_clip
+
+    video = tmp_path / "wide.mp4"
+    write_clip(video, frames=3, width=2048, height=64)
+    with pytest.raises(grpc.aio.AioRpcError) as failure:
+        await analyse(system.stub, upload_requests(video, "BodyWeightSquats", None))
+    assert failure.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "1920" in failure.value.details()
+
+
+@pytest.mark.parametrize("clip", sorted(p.name for p in REALCLIPS.glob("*.mp4")))
+async def test_a_real_portrait_60_fps_phone_clip_gets_a_report(system, clip):
+    options = gateway_pb2.AnalysisOptions(sample_fps=2)
+    events = await analyse(
+        system.stub, upload_requests(REALCLIPS / clip, "BodyWeightSquats", options), 300
+    )
+    report = events[-1].report
+    assert report.video.height > report.video.width  # portrait, upright
+    assert len(report.poses) > 0

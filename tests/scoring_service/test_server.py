@@ -1,0 +1,237 @@
+"""`fitness.v1.KeypointScorer` on a real gRPC server: scores, exercises and bad input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import grpc
+import numpy as np
+import pytest
+
+from common.channels import open_channel
+from common.fitness.v1 import common_pb2, scoring_pb2, scoring_pb2_grpc
+from common.server import start_server
+from common.skeleton import KEYPOINT_INDEX
+from scoring_service.catalogue import load_catalogue
+from scoring_service.index import IndexStore, build_index_dir
+from scoring_service.server import binding
+from scoring_service.settings import ScoringSettings
+from tests.scoring_service.poses import FRAME, reference_videos, squat
+
+SQUAT_JOINTS = ["left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"]
+MAX_POSES = 50
+HIPS = [KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"]]
+SHOULDERS = [KEYPOINT_INDEX["left_shoulder"], KEYPOINT_INDEX["right_shoulder"]]
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory) -> tuple[Path, Path]:
+    """(catalogue, index directory): squats and jumping jacks catalogued, only squats built."""
+    folder = tmp_path_factory.mktemp("scoring")
+    catalogue = folder / "exercises.json"
+    catalogue.write_text(
+        json.dumps(
+            {
+                "BodyWeightSquats": {"display_name": "Squats", "major_joints": SQUAT_JOINTS},
+                "JumpingJack": {"display_name": "Jumping jacks", "major_joints": ["left_wrist"]},
+            }
+        )
+    )
+    videos = reference_videos("BodyWeightSquats", squat, count=3, frames=16)
+    build_index_dir(videos, load_catalogue(catalogue), folder / "index", source="poses.py")
+    return catalogue, folder / "index"
+
+
+@asynccontextmanager
+async def serving(index_dir, **overrides) -> AsyncIterator[scoring_pb2_grpc.KeypointScorerStub]:
+    catalogue, folder = index_dir
+    settings = ScoringSettings(
+        port=0,
+        index_dir=folder,
+        exercises=catalogue,
+        max_poses=MAX_POSES,
+        reload_seconds=0,
+        **overrides,
+    )
+    store = IndexStore(settings.index_dir, load_catalogue(settings.exercises))
+    running = await start_server(settings, [binding(store, settings)])
+    try:
+        async with open_channel(f"127.0.0.1:{running.port}", max_attempts=1) as channel:
+            yield scoring_pb2_grpc.KeypointScorerStub(channel)
+    finally:
+        await running.stop(None)
+
+
+@pytest.fixture
+async def stub(index_dir) -> AsyncIterator[scoring_pb2_grpc.KeypointScorerStub]:
+    async with serving(index_dir) as stub:
+        yield stub
+
+
+def request(
+    keypoints: np.ndarray,
+    *,
+    exercise: str = "BodyWeightSquats",
+    scorer: str = "",
+    frame_indices: list[int] | None = None,
+    size: tuple[int, int] = FRAME,
+) -> scoring_pb2.ScoreRequest:
+    """A request for keypoints (F, K, 3), frames numbered 0, 2, 4, ... unless told."""
+    indices = frame_indices if frame_indices is not None else [2 * i for i in range(len(keypoints))]
+    return scoring_pb2.ScoreRequest(
+        exercise_id=exercise,
+        poses=[
+            common_pb2.FramePose(
+                frame_index=index,
+                pose=common_pb2.Pose(
+                    keypoints=[common_pb2.Keypoint(x=x, y=y, score=s) for x, y, s in pose]
+                ),
+            )
+            for index, pose in zip(indices, keypoints, strict=True)
+        ],
+        frame_width=size[0],
+        frame_height=size[1],
+        scorer=scorer,
+    )
+
+
+def performance(frames: int = 10) -> np.ndarray:
+    return squat(frames, depth=0.9, offset=(330.0, 430.0), scale=0.9, seed=42)
+
+
+@pytest.mark.parametrize("scorer", ["paper", "pose"])
+async def test_every_scored_frame_gets_a_score_per_major_joint(stub, scorer):
+    keypoints = performance()
+    keypoints[4, SHOULDERS, 2] = 0.0  # shoulders not found: this frame is skipped
+    response = await stub.Score(request(keypoints, scorer=scorer), timeout=30)
+    assert (response.exercise_id, response.scorer) == ("BodyWeightSquats", scorer)
+    assert [frame.frame_index for frame in response.frames] == [0, 2, 4, 6, 10, 12, 14, 16, 18]
+    joints = [KEYPOINT_INDEX[name] + 1 for name in SQUAT_JOINTS]
+    for frame in response.frames:
+        assert [joint.joint for joint in frame.joints] == joints
+        assert all(0 <= joint.score <= 100 for joint in frame.joints)
+        mean = np.mean([joint.score for joint in frame.joints])
+        assert frame.overall == pytest.approx(mean, abs=1e-3)
+    assert [joint.joint for joint in response.joints] == joints
+    last = [joint.running_score for joint in response.frames[-1].joints]
+    np.testing.assert_allclose([joint.score for joint in response.joints], last, atol=1e-3)
+    assert 0 <= response.overall <= 100
+    assert response.overall > 80  # a squat, against squats
+
+
+async def test_without_a_scorer_name_the_settings_default_scores(index_dir):
+    async with serving(index_dir) as stub:
+        assert (await stub.Score(request(performance(3)), timeout=30)).scorer == "pose"
+    async with serving(index_dir, scorer="paper") as stub:
+        assert (await stub.Score(request(performance(3)), timeout=30)).scorer == "paper"
+
+
+async def test_the_exercises_with_an_index_are_listed_and_the_others_say_why_not(stub):
+    response = await stub.ListExercises(scoring_pb2.ListExercisesRequest(), timeout=5)
+    assert [exercise.id for exercise in response.exercises] == ["BodyWeightSquats"]
+    squats = response.exercises[0]
+    assert squats.display_name == "Squats"
+    assert list(squats.major_joints) == [KEYPOINT_INDEX[name] + 1 for name in SQUAT_JOINTS]
+    assert list(squats.major_joints)[:2] == [
+        common_pb2.JOINT_LEFT_HIP,
+        common_pb2.JOINT_RIGHT_HIP,
+    ]
+    assert list(response.unavailable) == ["JumpingJack"]
+    assert "no index built for JumpingJack" in response.unavailable["JumpingJack"]
+
+
+async def test_an_unknown_exercise_is_not_found(stub):
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.Score(request(performance(3), exercise="Yoga"), timeout=30)
+    assert error.value.code() == grpc.StatusCode.NOT_FOUND
+    assert "Yoga" in error.value.details()
+    assert "BodyWeightSquats" in error.value.details()  # the known ones are named
+
+
+async def test_a_catalogued_exercise_without_an_index_is_a_failed_precondition(stub):
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.Score(request(performance(3), exercise="JumpingJack"), timeout=30)
+    assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "no index built for JumpingJack" in error.value.details()
+
+
+async def test_a_keypoint_on_the_frame_s_border_is_inside_it(stub):
+    keypoints = performance(3)
+    keypoints[1, 0, :2] = FRAME  # the bottom-right corner
+    response = await stub.Score(request(keypoints), timeout=30)
+    assert len(response.frames) == 3
+
+
+def with_nan() -> scoring_pb2.ScoreRequest:
+    keypoints = performance(3)
+    keypoints[1, 7, 0] = np.nan
+    return request(keypoints)
+
+
+def outside() -> scoring_pb2.ScoreRequest:
+    keypoints = performance(3)
+    keypoints[2, 9, 0] = FRAME[0] + 20
+    return request(keypoints)
+
+
+def score_above_1() -> scoring_pb2.ScoreRequest:
+    keypoints = performance(3)
+    keypoints[0, 0, 2] = 1.5
+    return request(keypoints)
+
+
+def sixteen_keypoints() -> scoring_pb2.ScoreRequest:
+    bad = request(performance(3))
+    del bad.poses[1].pose.keypoints[16]
+    return bad
+
+
+@pytest.mark.parametrize(
+    ("bad", "code", "message"),
+    [
+        (lambda: request(performance(0)), grpc.StatusCode.INVALID_ARGUMENT, "no poses"),
+        (sixteen_keypoints, grpc.StatusCode.INVALID_ARGUMENT, "frame 2: 16 keypoints"),
+        (with_nan, grpc.StatusCode.INVALID_ARGUMENT, "frame 2: NaN"),
+        (outside, grpc.StatusCode.INVALID_ARGUMENT, "frame 4: a keypoint lies outside the 640x480"),
+        (score_above_1, grpc.StatusCode.INVALID_ARGUMENT, "score outside [0, 1]"),
+        (
+            lambda: request(performance(3), frame_indices=[0, 5, 5]),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "increasing frame_index",
+        ),
+        (
+            lambda: request(performance(3), size=(0, 0)),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "frame_width and frame_height must be positive",
+        ),
+        (
+            lambda: request(performance(3), scorer="nearest"),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "unknown scorer 'nearest'",
+        ),
+        (
+            lambda: request(performance(MAX_POSES + 1)),
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            f"more than {MAX_POSES}",
+        ),
+    ],
+    ids=[
+        "no-poses",
+        "16-keypoints",
+        "nan",
+        "outside-the-frame",
+        "score-above-1",
+        "frames-out-of-order",
+        "no-frame-size",
+        "unknown-scorer",
+        "too-many-poses",
+    ],
+)
+async def test_bad_input_gets_a_clear_status(stub, bad, code, message):
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.Score(bad(), timeout=30)
+    assert error.value.code() == code
+    assert message in error.value.details()
