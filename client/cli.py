@@ -282,7 +282,9 @@ def demo(
     if video is None:
         video = out / f"sample_{exercise}.mp4"
         typer.echo(f"rendering a sample {exercise} clip with the gym: {video}")
-        _render_clip(exercise, video, seed=7, reps=3, faults={})
+        from synth.dataset import render_clip
+
+        render_clip(exercise, video, seed=7, reps=3)
     elif not video.is_file():
         raise CLIError(f"no file at {video}: check the path")
     typer.echo("starting TorchServe and the four services (about a minute)")
@@ -297,17 +299,6 @@ def demo(
             out / "scores.png",
         )
     typer.echo("stopped every service")
-
-
-def _render_clip(
-    exercise: str, out: Path, *, seed: int, reps: int, faults: dict[str, float]
-) -> None:
-    from synth.clip import Clip, ClipSpec
-    from synth.dataset import write_clip_video
-    from synth.render import Renderer
-
-    spec = ClipSpec(exercise, seed, 480, 360, 30.0, reps=reps, faults=faults)
-    write_clip_video(Clip.build(spec), out, Renderer(spec.width, spec.height))
 
 
 SYNTH_CLIP_EXAMPLES = """
@@ -343,8 +334,10 @@ def synth_clip(
             raise CLIError(
                 f"a fault is name=severity, for example shallow_depth=0.8; got {item!r}"
             ) from None
+    from synth.dataset import render_clip
+
     try:
-        _render_clip(exercise, out, seed=seed, reps=reps, faults=faults)
+        render_clip(exercise, out, seed=seed, reps=reps, faults=faults)
     except ValueError as error:
         raise CLIError(str(error)) from None
     typer.echo(f"wrote {out}")

@@ -124,6 +124,22 @@ def write_clip_video(clip: Clip, path: Path, renderer: Renderer) -> dict:
     return labels
 
 
+def render_clip(
+    exercise: str,
+    out: Path,
+    *,
+    seed: int = 0,
+    reps: int | None = 3,
+    faults: dict[str, float] | None = None,
+    size: tuple[int, int] = (480, 360),
+    fps: float = 30.0,
+) -> dict:
+    """Renders one clip of `exercise` (clean, or with the given fault severities) to `out`
+    with its labels JSON beside it; returns the labels."""
+    spec = ClipSpec(exercise, seed, size[0], size[1], fps, reps=reps, faults=faults or {})
+    return write_clip_video(Clip.build(spec), out, Renderer(spec.width, spec.height))
+
+
 def write_videos(
     out: Path, entries: list[VideoEntry], *, workers: int = 1, progress: Progress | None = None
 ) -> None:
