@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from collections.abc import AsyncIterator, Sequence
 
 import grpc
@@ -17,8 +15,7 @@ from action_service.settings import ActionSettings
 from common.errors import InvalidInputError, LimitExceededError
 from common.fitness.v1 import action_pb2, action_pb2_grpc, common_pb2
 from common.images import decode_image
-from common.logs import configure_logging
-from common.server import ServiceBinding, serve
+from common.server import ServiceBinding, run_service, serve
 from common.torchserve import InferenceClient
 
 DEFAULT_TOP_K = 3
@@ -111,13 +108,14 @@ def binding(backend: ActionBackend, settings: ActionSettings) -> ServiceBinding:
     )
 
 
+async def serve_action(settings: ActionSettings) -> None:
+    """Loads the model backend and serves until SIGTERM or SIGINT."""
+    await serve(settings, [binding(create_backend(settings), settings)])
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """`fitness serve action`: runs the service until SIGTERM or SIGINT."""
-    settings = ActionSettings.from_args(
-        sys.argv[1:] if argv is None else argv, prog="fitness serve action"
-    )
-    configure_logging(settings.log_level)
-    asyncio.run(serve(settings, [binding(create_backend(settings), settings)]))
+    run_service(ActionSettings, serve_action, argv, "fitness serve action")
 
 
 if __name__ == "__main__":

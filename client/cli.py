@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import os
 import sys
@@ -598,52 +599,28 @@ def eval_action(
     typer.echo(f"confusion matrix: {picture}")
 
 
-@serve_app.command(
-    "pose",
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-    add_help_option=False,
-)
-def serve_pose(context: typer.Context) -> None:
-    """The pose service; every flag (--port, --backend, ...) is listed by --help."""
-    from pose_service.server import main as serve_main
-
-    serve_main(context.args)
+# `fitness serve NAME`: each service's own `main` parses its flags (listed by --help).
+_SERVICES = {
+    "pose": ("pose_service.server", "The pose service (--port, --backend, --weights, ...)."),
+    "action": ("action_service.server", "The action service (--port, --backend, ...)."),
+    "scoring": ("scoring_service.server", "The scoring service (--port, --index-dir, ...)."),
+    "gateway": ("gateway.server", "The gateway (--port, --pose-targets, ...)."),
+}
 
 
-@serve_app.command(
-    "action",
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-    add_help_option=False,
-)
-def serve_action(context: typer.Context) -> None:
-    """The action service; every flag (--port, --backend, ...) is listed by --help."""
-    from action_service.server import main as serve_main
-
-    serve_main(context.args)
-
-
-@serve_app.command(
-    "scoring",
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-    add_help_option=False,
-)
-def serve_scoring(context: typer.Context) -> None:
-    """The scoring service; every flag (--port, --index-dir, ...) is listed by --help."""
-    from scoring_service.server import main as serve_main
-
-    serve_main(context.args)
+def _add_serve_command(name: str, module: str, summary: str) -> None:
+    @serve_app.command(
+        name,
+        help=f"{summary} Every flag is listed by --help.",
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        add_help_option=False,
+    )
+    def serve_one(context: typer.Context) -> None:
+        importlib.import_module(module).main(context.args)
 
 
-@serve_app.command(
-    "gateway",
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-    add_help_option=False,
-)
-def serve_gateway(context: typer.Context) -> None:
-    """The gateway; every flag (--port, --pose-targets, ...) is listed by --help."""
-    from gateway.server import main as serve_main
-
-    serve_main(context.args)
+for _name, (_module, _summary) in _SERVICES.items():
+    _add_serve_command(_name, _module, _summary)
 
 
 @serve_app.command("all")

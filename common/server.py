@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 from google.protobuf.descriptor import ServiceDescriptor
@@ -21,9 +22,11 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from common.interceptors import CallInterceptor
+from common.logs import configure_logging
 from common.settings import ServerSettings
 
 logger = logging.getLogger(__name__)
+SettingsT = TypeVar("SettingsT", bound=ServerSettings)
 
 MIB = 1024 * 1024
 
@@ -149,3 +152,16 @@ async def serve(
     logger.info("stopping: in-flight calls have %.1f s to finish", settings.grace_seconds)
     await running.stop(settings.grace_seconds)
     logger.info("stopped")
+
+
+def run_service(
+    settings_type: type[SettingsT],
+    run: Callable[[SettingsT], Awaitable[None]],
+    argv: Sequence[str] | None,
+    prog: str,
+) -> None:
+    """A service's `main`: its settings from flags over the environment (`argv`, or the
+    process's arguments), JSON logs, then `run(settings)` until it returns."""
+    settings = settings_type.from_args(sys.argv[1:] if argv is None else argv, prog=prog)
+    configure_logging(settings.log_level)
+    asyncio.run(run(settings))

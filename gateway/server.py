@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -20,8 +19,7 @@ from common.fitness.v1 import (
     pose_pb2_grpc,
     scoring_pb2_grpc,
 )
-from common.logs import configure_logging
-from common.server import ServiceBinding, serve
+from common.server import ServiceBinding, run_service, serve
 from gateway.analysis import Analysis, Backends, drain
 from gateway.settings import GatewaySettings
 from gateway.upload import MIB, receive_upload
@@ -125,11 +123,7 @@ async def serve_gateway(settings: GatewaySettings) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """`fitness serve gateway`: runs the gateway until SIGTERM or SIGINT."""
-    settings = GatewaySettings.from_args(
-        sys.argv[1:] if argv is None else argv, prog="fitness serve gateway"
-    )
-    configure_logging(settings.log_level)
-    asyncio.run(serve_gateway(settings))
+    run_service(GatewaySettings, serve_gateway, argv, "fitness serve gateway")
 
 
 if __name__ == "__main__":

@@ -6,9 +6,7 @@ A stream carries one video in batches. Without caller boxes, `PersonTracker` fin
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import sys
 from collections.abc import AsyncIterator, Sequence
 
 import grpc
@@ -18,8 +16,7 @@ from common.device import pick_device
 from common.errors import InvalidInputError
 from common.fitness.v1 import common_pb2, pose_pb2, pose_pb2_grpc
 from common.images import decode_image
-from common.logs import configure_logging
-from common.server import ServiceBinding, serve
+from common.server import ServiceBinding, run_service, serve
 from common.torchserve import InferenceClient
 from pose_service.backends import InProcessBackend, PoseBackend, TorchServeBackend
 from pose_service.inference import PosePredictor
@@ -164,13 +161,14 @@ def binding(backend: PoseBackend, settings: PoseSettings) -> ServiceBinding:
     )
 
 
+async def serve_pose(settings: PoseSettings) -> None:
+    """Loads the model backend and serves until SIGTERM or SIGINT."""
+    await serve(settings, [binding(create_backend(settings), settings)])
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """`fitness serve pose`: runs the service until SIGTERM or SIGINT."""
-    settings = PoseSettings.from_args(
-        sys.argv[1:] if argv is None else argv, prog="fitness serve pose"
-    )
-    configure_logging(settings.log_level)
-    asyncio.run(serve(settings, [binding(create_backend(settings), settings)]))
+    run_service(PoseSettings, serve_pose, argv, "fitness serve pose")
 
 
 if __name__ == "__main__":

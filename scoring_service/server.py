@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import sys
 from collections.abc import Sequence
 
 import grpc
@@ -18,8 +17,7 @@ from common.errors import (
     NotReadyError,
 )
 from common.fitness.v1 import scoring_pb2, scoring_pb2_grpc
-from common.logs import configure_logging
-from common.server import ServiceBinding, serve
+from common.server import ServiceBinding, run_service, serve
 from common.skeleton import NUM_KEYPOINTS
 from scoring_service.catalogue import load_catalogue
 from scoring_service.index import ExerciseIndex, IndexStore
@@ -168,11 +166,7 @@ async def serve_scoring(settings: ScoringSettings) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """`fitness serve scoring`: runs the service until SIGTERM or SIGINT."""
-    settings = ScoringSettings.from_args(
-        sys.argv[1:] if argv is None else argv, prog="fitness serve scoring"
-    )
-    configure_logging(settings.log_level)
-    asyncio.run(serve_scoring(settings))
+    run_service(ScoringSettings, serve_scoring, argv, "fitness serve scoring")
 
 
 if __name__ == "__main__":
