@@ -24,8 +24,10 @@ class ScoringSettings(ServerSettings):
     exercises: Path = Field(
         DEFAULT_CATALOGUE, description="Exercise catalogue: ids, names and major joints."
     )
-    scorer: Literal["pose", "paper"] = Field(
-        "pose", description="Algorithm when a request names none (pose: ours; paper: 3.D)."
+    scorer: Literal["paper", "pose"] = Field(
+        "paper",
+        description="Algorithm when a request names none: paper (3.D), or pose (ours; better "
+        "on exact keypoints, not yet on the compact pose model's: see the README).",
     )
     reload_seconds: float = Field(
         5.0, ge=0, description="How often the index manifest is checked for changes; 0: never."
