@@ -224,27 +224,38 @@ class Analysis:
         sample_fps = self.options.sample_fps or self.settings.sample_fps
         pose_step = max(1, round(info.fps / sample_fps))
         action_step = frame_step(info.fps)
-        pose_queue: asyncio.Queue[list[VideoFrame] | None] = asyncio.Queue(maxsize=4)
-        action_queue: asyncio.Queue[list[VideoFrame] | None] = asyncio.Queue(maxsize=4)
+        # Sequential orchestration (for comparison) decodes everything before any model runs.
+        sequential = self.settings.orchestration == "sequential"
+        bound = 0 if sequential else 4
+        pose_queue: asyncio.Queue[list[VideoFrame] | None] = asyncio.Queue(maxsize=bound)
+        action_queue: asyncio.Queue[list[VideoFrame] | None] = asyncio.Queue(maxsize=bound)
         hint = self.upload.metadata.exercise_hint
         if hint:
             self._set_exercise(
                 gateway_pb2.ExerciseRecognized(exercise_id=hint, confidence=1.0, from_hint=True)
             )
-        try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(
-                    self._decode(
-                        reader, pose_step, action_step, pose_queue, None if hint else action_queue
-                    )
-                )
-                group.create_task(
-                    self._estimate_poses(pose_queue, info, -(-info.frame_count // pose_step))
-                )
-                if not hint:
-                    group.create_task(self._recognise(action_queue, info.fps / action_step))
-        except ExceptionGroup as group_error:
-            raise _first_error(group_error) from None
+        stages = [
+            self._decode(
+                reader, pose_step, action_step, pose_queue, None if hint else action_queue
+            ),
+            self._estimate_poses(pose_queue, info, -(-info.frame_count // pose_step)),
+        ]
+        if not hint:
+            stages.append(self._recognise(action_queue, info.fps / action_step))
+        if sequential:
+            try:
+                for stage in stages:
+                    await stage
+            finally:
+                for stage in stages:  # after a failure, the stages never started
+                    stage.close()
+        else:
+            try:
+                async with asyncio.TaskGroup() as group:
+                    for stage in stages:
+                        group.create_task(stage)
+            except ExceptionGroup as group_error:
+                raise _first_error(group_error) from None
         await self._finish(info)
 
     async def _decode(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -38,6 +40,11 @@ class GatewaySettings(ServerSettings):
         640, ge=64, description="Frames are decoded with their longer side at most this."
     )
     pose_batch: int = Field(16, gt=0, description="Frames per pose request.")
+    orchestration: Literal["parallel", "sequential"] = Field(
+        "parallel",
+        description="parallel: decode, pose and recognition at once; sequential: one after "
+        "another (the baseline `make bench` compares with).",
+    )
     backend_timeout_seconds: float = Field(
         300.0, gt=0, description="Deadline of each backend call when the caller set none."
     )

@@ -232,7 +232,9 @@ async def test_bad_uploads_get_a_clear_status_and_the_gateway_keeps_serving(
         await analyse(system.stub, requests())
     assert failure.value.code() == code
     assert message in failure.value.details()
-    events = await analyse(system.stub, upload_requests(squat_video(tiny_ucf), "BodyWeightSquats", None))
+    events = await analyse(
+        system.stub, upload_requests(squat_video(tiny_ucf), "BodyWeightSquats", None)
+    )
     assert kinds(events)[-1] == "report"
 
 
@@ -279,3 +281,28 @@ async def test_a_real_portrait_60_fps_phone_clip_gets_a_report(system, clip):
     report = events[-1].report
     assert report.video.height > report.video.width  # portrait, upright
     assert len(report.poses) > 0
+
+
+async def test_sequential_orchestration_gives_the_same_report(system, tiny_ucf):
+    settings = GatewaySettings(
+        port=0,
+        pose_targets=f"127.0.0.1:{system.pose.port}",
+        action_targets=f"127.0.0.1:{system.action.port}",
+        scoring_targets=f"127.0.0.1:{system.scoring.port}",
+        orchestration="sequential",
+    )
+    backends, channels = open_backends(settings)
+    sequential = await start_server(settings, [gateway_binding(backends, settings)])
+    try:
+        async with open_channel(f"127.0.0.1:{sequential.port}", max_attempts=1) as channel:
+            stub = gateway_pb2_grpc.GatewayStub(channel)
+            one_by_one = await analyse(stub, upload_requests(squat_video(tiny_ucf), "", None))
+    finally:
+        await sequential.stop(None)
+        for channel in channels:
+            await channel.close()
+    at_once = await analyse(system.stub, upload_requests(squat_video(tiny_ucf), "", None))
+    first, second = one_by_one[-1].report, at_once[-1].report
+    assert first.exercise.exercise_id == second.exercise.exercise_id
+    assert list(first.poses) == list(second.poses)
+    assert first.scores.overall == pytest.approx(second.scores.overall, abs=1e-4)
