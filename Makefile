@@ -57,6 +57,7 @@ bench: setup
 	$(PY) -m bench.pose_throughput
 	$(PY) -m bench.action_throughput
 	$(PY) -m bench.scoring_throughput
+	$(PY) -m bench.gateway_throughput
 
 ## proto: regenerate the Python stubs in common/fitness/v1 from protos/
 proto: $(STAMP)

@@ -33,6 +33,7 @@ class StackConfig:
     action_port: int = 50052
     scoring_port: int = 50053
     startup_seconds: float = 180.0
+    gateway_flags: list[str] = field(default_factory=list)  # more `fitness serve gateway` flags
 
 
 def wait_serving(address: str, timeout_seconds: float, process: subprocess.Popen) -> None:
@@ -120,6 +121,7 @@ class LocalStack:
                     self.address(config.action_port),
                     "--scoring-targets",
                     self.address(config.scoring_port),
+                    *config.gateway_flags,
                 ],
             )
         except BaseException:
