@@ -4,8 +4,9 @@ Transfer learning as the paper and the official code do it: a pretrained checkpo
 example Kinetics) is loaded, its classifier replaced for the exercises, early stages
 optionally frozen, and the network fine-tuned with SGD (momentum 0.9, weight decay 1e-3) and a
 learning rate divided by 10 at 60% and 85% of the epochs. Without `--pretrained` it trains from
-scratch. Checkpoints: `last.safetensors` (weights with depth, width and class names) after
-every epoch, plus `last_state.pt` (optimiser, schedule, epoch) to resume.
+scratch, where Adam (`--optimizer adam`, learning rate 1e-3) gets going much sooner on a small
+set than SGD does. Checkpoints: `last.safetensors` (weights with depth, width and class
+names) after every epoch, plus `last_state.pt` (optimiser, schedule, epoch) to resume.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import torch
 from safetensors.torch import load_file
@@ -45,6 +47,7 @@ class TrainConfig:
     epochs: int = 20
     batch_size: int = 8
     learning_rate: float = 0.01
+    optimizer: Literal["sgd", "adam"] = "sgd"
     workers: int = 2
     seed: int = 0
     resume: bool = False
@@ -95,8 +98,12 @@ def train(
         logger.info("loaded %s (re-initialised: %s)", config.pretrained, replaced or "nothing")
     model.to(device)
     # Frozen parameters get no gradient, so SGD leaves them as they are.
-    optimizer = torch.optim.SGD(
-        model.parameters(), lr=config.learning_rate, momentum=0.9, weight_decay=1e-3
+    optimizer = (
+        torch.optim.SGD(
+            model.parameters(), lr=config.learning_rate, momentum=0.9, weight_decay=1e-3
+        )
+        if config.optimizer == "sgd"
+        else torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     )
     milestones = [max(1, round(config.epochs * 0.6)), max(1, round(config.epochs * 0.85))]
     schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=0.1)

@@ -489,6 +489,9 @@ def train_action(
     epochs: Annotated[int, typer.Option(min=1)] = 20,
     batch_size: Annotated[int, typer.Option(min=1)] = 8,
     learning_rate: Annotated[float, typer.Option(min=0.0)] = 0.01,
+    optimizer: Annotated[
+        str, typer.Option(help="sgd (the published fine-tuning) or adam (from scratch).")
+    ] = "sgd",
     workers: Annotated[int, typer.Option(min=0, help="Data loading processes.")] = 2,
     resume: Annotated[bool, typer.Option(help="Continue from OUT/last_state.pt.")] = False,
     device: Annotated[str, typer.Option(help="auto (GPU when present), cpu or cuda.")] = "auto",
@@ -499,6 +502,8 @@ def train_action(
 
     if pretrained is not None and not pretrained.is_file():
         raise CLIError(f"no checkpoint at {pretrained}: check the path")
+    if optimizer not in ("sgd", "adam"):
+        raise CLIError(f"unknown optimizer {optimizer!r}: choose sgd or adam")
     config = TrainConfig(
         ucf=ucf,
         out=out,
@@ -509,6 +514,7 @@ def train_action(
         epochs=epochs,
         batch_size=batch_size,
         learning_rate=learning_rate,
+        optimizer=optimizer,
         workers=workers,
         resume=resume,
         device=device,

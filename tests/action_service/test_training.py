@@ -58,3 +58,9 @@ def test_a_few_steps_lower_the_loss_on_two_clips(tiny_ucf):
         optimizer.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_training_from_scratch_with_adam_writes_weights(tiny_ucf, tmp_path):
+    losses = train(config(tiny_ucf, tmp_path, optimizer="adam", learning_rate=1e-3))
+    assert len(losses) == 1
+    assert (tmp_path / "last.safetensors").is_file()
