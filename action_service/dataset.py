@@ -7,8 +7,9 @@ reads the same way (then keep only the exercise classes with `classes=`).
 
 Training clips are 16 consecutive frames (after `frame_step` thinning) from a random start,
 decoding only up to the clip's end, with the published augmentation: a random resized crop
-(scale 0.25 to 1 of the short-side-112 frame, aspect 3/4 to 4/3) to 112x112 and a horizontal
-flip; evaluation clips are `action_service.clips`'s.
+(aspect 3/4 to 4/3) of the short-side-112 frame to 112x112 and a horizontal flip; evaluation
+clips are `action_service.clips`'s. The published crops go down to a quarter of the frame;
+ours keep at least half (`MIN_CROP_AREA`), because smaller ones often miss the performer.
 """
 
 from __future__ import annotations
@@ -96,11 +97,16 @@ def kept_frame_count(path: Path) -> int:
         return -(-reader.info.frame_count // frame_step(reader.info.fps))
 
 
+# Crops keep at least half the frame: the performer may fill only part of it, and a smaller
+# crop often shows floor, wall or a prop and no person at all.
+MIN_CROP_AREA = 0.5
+
+
 def random_resized_crop(frames: list[np.ndarray], rng: random.Random) -> list[np.ndarray]:
-    """One random crop (scale 0.25-1, aspect 3/4-4/3) of every frame, resized to 112x112."""
+    """One random crop (area 0.5-1, aspect 3/4-4/3) of every frame, resized to 112x112."""
     height, width = frames[0].shape[:2]
     for _ in range(10):
-        area = height * width * rng.uniform(0.25, 1.0)
+        area = height * width * rng.uniform(MIN_CROP_AREA, 1.0)
         aspect = np.exp(rng.uniform(np.log(3 / 4), np.log(4 / 3)))
         w, h = round(np.sqrt(area * aspect)), round(np.sqrt(area / aspect))
         if 0 < w <= width and 0 < h <= height:
