@@ -9,7 +9,7 @@ import numpy as np
 
 from action_service.backends import ActionBackend, InProcessBackend, TorchServeBackend
 from action_service.checkpoint import load_weights
-from action_service.clips import estimated_fps, frame_step
+from action_service.clips import estimated_fps, frame_step, resize_short_side
 from action_service.inference import ActionPredictor
 from action_service.settings import ActionSettings
 from common.errors import InvalidInputError, LimitExceededError
@@ -30,7 +30,8 @@ async def collect_frames(
     requests: AsyncIterator[action_pb2.RecognizeRequest], max_frames: int
 ) -> tuple[list[np.ndarray], int]:
     """The decoded frames of a stream, thinned to about 25 fps (`action_service.clips.frame_step`)
-    by the first request's `fps` or else the frames' timestamps, and the `top_k` it asked for."""
+    by the first request's `fps` or else the frames' timestamps and resized to the clips' 112-pixel
+    short side, and the `top_k` the first request asked for."""
     frames: list[np.ndarray] = []
     timestamps: list[float] = []
     top_k, fps, first = 0, 0.0, True
@@ -53,7 +54,8 @@ async def collect_frames(
     if len(sizes) > 1:
         raise InvalidInputError(f"frames of one video must share one size, got {sorted(sizes)}")
     step = frame_step(fps or estimated_fps(timestamps))
-    return frames[::step], top_k or DEFAULT_TOP_K
+    # The clips need a 112-pixel short side: shrinking here keeps model requests small.
+    return [resize_short_side(frame) for frame in frames[::step]], top_k or DEFAULT_TOP_K
 
 
 class ActionRecognizer(action_pb2_grpc.ActionRecognizerServicer):

@@ -262,9 +262,7 @@ def demo(
     video: Annotated[
         Path | None, typer.Option(help="Video to analyse (default: a gym clip made now).")
     ] = None,
-    exercise: Annotated[str, typer.Option(help="Exercise of the generated clip.")] = (
-        "BodyWeightSquats"
-    ),
+    exercise: Annotated[str, typer.Option(help="Exercise of the generated clip.")] = "PushUps",
 ) -> None:
     """The whole system end to end: archives, TorchServe and the four services, one analysis
     (report JSON, annotated mp4, score plot), then everything stopped."""

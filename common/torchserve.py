@@ -177,6 +177,9 @@ class TorchServe:
             "disable_token_authorization": str(not self.token_auth).lower(),
             "install_py_dep_per_model": "false",
             "default_workers_per_model": 1,
+            # A video's frames go in one request (the default cap is 6.5 MB).
+            "max_request_size": 128 * 1024 * 1024,
+            "max_response_size": 128 * 1024 * 1024,
         }
         path = self.workdir / "config.properties"
         path.write_text("".join(f"{key}={value}\n" for key, value in lines.items()))
