@@ -154,7 +154,9 @@ class TorchServe:
         token_auth: bool = True,
         startup_seconds: float = 120.0,
     ) -> None:
-        self.model_store, self.models, self.workdir = model_store, models, workdir
+        # TorchServe runs in `workdir`: every path it is given must be absolute.
+        self.model_store, self.workdir = model_store.resolve(), workdir.resolve()
+        self.models = models
         self.token_auth, self.startup_seconds = token_auth, startup_seconds
         self.inference_port = self.management_port = 0
         self.process: subprocess.Popen | None = None
