@@ -283,7 +283,7 @@ def demo(
         typer.echo(f"rendering a sample {exercise} clip with the gym: {video}")
         from synth.dataset import render_clip
 
-        render_clip(exercise, video, seed=7, reps=3)
+        render_clip(exercise, video, seed=11, reps=3)
     elif not video.is_file():
         raise CLIError(f"no file at {video}: check the path")
     typer.echo("starting TorchServe and the four services (about a minute)")
