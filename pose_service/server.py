@@ -72,9 +72,11 @@ def boxes_of(request: pose_pb2.EstimatePosesRequest, frames: list[np.ndarray]) -
 
 def inside_frame(keypoints: np.ndarray, frame: np.ndarray) -> np.ndarray:
     """Keypoints (17, 3) with those outside the frame clamped to its edge and given score 0:
-    the model may place a joint beyond the border, but the frame cannot show it."""
+    the model may place a joint beyond the border, but the frame cannot show it. Scores are
+    clipped to [0, 1] (a heatmap's maximum may pass 1)."""
     height, width = frame.shape[:2]
     result = keypoints.copy()
+    result[:, 2] = result[:, 2].clip(0.0, 1.0)
     outside = (
         (result[:, 0] < 0) | (result[:, 0] > width) | (result[:, 1] < 0) | (result[:, 1] > height)
     )

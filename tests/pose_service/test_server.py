@@ -161,3 +161,17 @@ async def test_a_real_portrait_phone_frame_gets_a_pose(stub):
     assert len(pose.keypoints) == 17
     assert all(0 <= k.x <= 360 for k in pose.keypoints)
     assert all(0 <= k.y <= 640 for k in pose.keypoints)
+
+
+def test_keypoints_beyond_the_frame_are_clamped_and_scores_stay_within_0_and_1():
+    from pose_service.server import inside_frame
+
+    keypoints = np.zeros((17, 3), np.float32)
+    keypoints[:, :2] = 10.0
+    keypoints[:, 2] = 0.8
+    keypoints[0] = (-5.0, 10.0, 0.9)  # left of the frame
+    keypoints[1] = (10.0, 10.0, 1.07)  # a heatmap maximum above 1
+    result = inside_frame(keypoints, np.zeros((48, 64, 3), np.uint8))
+    assert tuple(result[0]) == (0.0, 10.0, 0.0)
+    assert result[1, 2] == 1.0
+    assert result[2, 2] == np.float32(0.8)
