@@ -70,10 +70,12 @@ async def receive_upload(
                     raise InvalidInputError("only the first message may carry metadata")
                 received += len(request.chunk)
                 if received > max_bytes:
+                    await _discard_rest(requests, max_bytes)
                     raise LimitExceededError(
                         f"the upload passed the {max_bytes / MIB:.0f} MiB limit"
                     )
                 if declared and received > declared:
+                    await _discard_rest(requests, max_bytes)
                     raise LimitExceededError(
                         f"the upload sent more than the {declared} bytes it declared"
                     )
@@ -86,3 +88,15 @@ async def receive_upload(
         Upload(metadata, path, received).delete()
         raise
     return Upload(metadata, path, received)
+
+
+async def _discard_rest(
+    requests: AsyncIterator[gateway_pb2.AnalyzeVideoRequest], limit: int
+) -> None:
+    """Reads and drops what the client is still sending (up to `limit` bytes), so that it
+    receives the refusal as a status rather than as a failed write."""
+    dropped = 0
+    async for request in requests:
+        dropped += len(request.chunk)
+        if dropped > limit:
+            return

@@ -201,7 +201,7 @@ def raw_requests(metadata: gateway_pb2.VideoMetadata | None, *chunks: bytes):
             "no video bytes",
         ),
         (
-            lambda: raw_requests(gateway_pb2.VideoMetadata(size_bytes=3 * 1024 * 1024), b"x"),
+            lambda: raw_requests(gateway_pb2.VideoMetadata(size_bytes=3 * 1024 * 1024)),
             grpc.StatusCode.RESOURCE_EXHAUSTED,
             "limit",
         ),
