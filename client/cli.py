@@ -777,36 +777,29 @@ def eval_scoring(
     typer.echo(rows_json(rows) if as_json else markdown_table(rows))
 
 
-@pose_app.command("archive")
-def pose_archive(
-    weights: Annotated[Path, typer.Option(help="A last.safetensors written by `train pose`.")],
-    out: Annotated[Path, typer.Option(help="Model store folder for pose.mar.")] = Path(
-        "build/model-store"
-    ),
-    version: Annotated[str, typer.Option(help="Archive version.")] = "1.0",
-) -> None:
-    """Build pose.mar for TorchServe: the weights, the handler and its batching config."""
-    from pose_service.archive import build_pose_archive
+def _add_archive_command(group: typer.Typer, model: str, builder: str) -> None:
+    """`fitness MODEL archive`: `builder` ("module.function") writes MODEL.mar."""
 
-    if not weights.is_file():
-        raise CLIError(f"no weights at {weights}: train first with `fitness train pose`")
-    typer.echo(f"wrote {build_pose_archive(weights, out, version)}")
+    @group.command(
+        "archive",
+        help=f"Build {model}.mar for TorchServe: the weights, the handler and its batching config.",
+    )
+    def archive(
+        weights: Annotated[Path, typer.Option(help="Weights written by `fitness train`.")],
+        out: Annotated[Path, typer.Option(help="Model store folder for the archive.")] = Path(
+            "build/model-store"
+        ),
+        version: Annotated[str, typer.Option(help="Archive version.")] = "1.0",
+    ) -> None:
+        if not weights.is_file():
+            raise CLIError(f"no weights at {weights}: train first with `fitness train {model}`")
+        module, function = builder.rsplit(".", 1)
+        build = getattr(importlib.import_module(module), function)
+        typer.echo(f"wrote {build(weights, out, version)}")
 
 
-@action_app.command("archive")
-def action_archive(
-    weights: Annotated[Path, typer.Option(help="A last.safetensors written by `train action`.")],
-    out: Annotated[Path, typer.Option(help="Model store folder for action.mar.")] = Path(
-        "build/model-store"
-    ),
-    version: Annotated[str, typer.Option(help="Archive version.")] = "1.0",
-) -> None:
-    """Build action.mar for TorchServe: the weights, the handler and its batching config."""
-    from action_service.archive import build_action_archive
-
-    if not weights.is_file():
-        raise CLIError(f"no weights at {weights}: train first with `fitness train action`")
-    typer.echo(f"wrote {build_action_archive(weights, out, version)}")
+_add_archive_command(pose_app, "pose", "pose_service.archive.build_pose_archive")
+_add_archive_command(action_app, "action", "action_service.archive.build_action_archive")
 
 
 def main(argv: list[str] | None = None) -> None:
