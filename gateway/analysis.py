@@ -9,7 +9,8 @@ samplings of the same frames to two concurrent calls: every k-th frame (about `s
 second) to the pose service's stream, and frames at about 25 a second (shrunk to a 128-pixel
 short side; the 3D ResNet crops 112) to the action service's stream, at most the first
 `ACTION_MAX_FRAMES`. Bounded queues between them give back-pressure: decoding waits for the
-slower consumer instead of filling memory. An exercise hint skips recognition.
+slower consumer instead of filling memory. An exercise hint skips recognition; the scoring
+service is asked first whether it can score that exercise, before any model runs.
 
 Poses come back in decoded pixels and are scaled to the video's upright size. Once the
 exercise is known, every pose response is scored with everything posed so far and the new
@@ -38,6 +39,8 @@ from common.errors import (
     FitnessError,
     InvalidInputError,
     LimitExceededError,
+    NotFoundError,
+    NotReadyError,
     error_for_status,
 )
 from common.fitness.v1 import (
@@ -231,6 +234,7 @@ class Analysis:
         action_queue: asyncio.Queue[list[VideoFrame] | None] = asyncio.Queue(maxsize=bound)
         hint = self.upload.metadata.exercise_hint
         if hint:
+            await self._check_scorable(hint)
             self._set_exercise(
                 gateway_pb2.ExerciseRecognized(exercise_id=hint, confidence=1.0, from_hint=True)
             )
@@ -331,6 +335,22 @@ class Analysis:
                 top_k=response.top_k,
             )
         )
+
+    async def _check_scorable(self, exercise_id: str) -> None:
+        """Refuses a hinted exercise the scoring service cannot score, before any pose work."""
+        listed = await self._backend(
+            "scoring",
+            self.backends.scoring.ListExercises(
+                scoring_pb2.ListExercisesRequest(), **self._call_options()
+            ),
+        )
+        if exercise_id in listed.unavailable:
+            raise NotReadyError(f"scoring service: {listed.unavailable[exercise_id]}")
+        known = sorted(e.id for e in listed.exercises)
+        if exercise_id not in known:
+            raise NotFoundError(
+                f"scoring service: unknown exercise {exercise_id!r}; known: {', '.join(known)}"
+            )
 
     def _set_exercise(self, exercise: gateway_pb2.ExerciseRecognized) -> None:
         self.exercise = exercise

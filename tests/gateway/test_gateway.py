@@ -245,6 +245,23 @@ async def test_an_unknown_exercise_hint_is_not_found(system, tiny_ucf):
     assert "scoring service" in failure.value.details()
 
 
+async def test_a_hinted_exercise_without_an_index_is_refused_before_any_pose_work(system, tiny_ucf):
+    # The tiny set has no jumping jacks: the catalogued exercise has no index.
+    events: list[gateway_pb2.AnalyzeVideoResponse] = []
+
+    async def collect() -> None:
+        requests = upload_requests(squat_video(tiny_ucf), "JumpingJack", None)
+        async for event in system.stub.AnalyzeVideo(requests, timeout=60):
+            events.append(event)
+
+    with pytest.raises(grpc.aio.AioRpcError) as failure:
+        await collect()
+    assert failure.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "no index built for JumpingJack" in failure.value.details()
+    stages = {e.progress.stage for e in events if e.WhichOneof("event") == "progress"}
+    assert gateway_pb2.Progress.Stage.STAGE_POSE not in stages
+
+
 async def test_a_stopped_pose_service_is_unavailable_and_named(system, tiny_ucf):
     await system.pose.stop(None)
     with pytest.raises(grpc.aio.AioRpcError) as failure:
