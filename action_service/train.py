@@ -25,7 +25,7 @@ from action_service.checkpoint import save_checkpoint
 from action_service.dataset import UCF101Clips
 from action_service.model import ResNet3D, build_model, load_pretrained
 from common.device import pick_device
-from common.training import WEIGHTS_FILE, resume_run, save_state
+from common.training import WEIGHTS_FILE, resume_run, save_state, train_epoch
 
 logger = logging.getLogger(__name__)
 
@@ -110,22 +110,17 @@ def train(
     weights_path = config.out / WEIGHTS_FILE
     start_epoch = resume_run(config.out, model, optimizer, schedule, device) if config.resume else 0
     losses = []
+
+    def classification_loss(batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, int]:
+        clips, labels = batch
+        logits = model(clips.to(device))
+        return torch.nn.functional.cross_entropy(logits, labels.to(device)), len(labels)
+
     for epoch in range(start_epoch, config.epochs):
         model.train()
         freeze(model, config.frozen_stages)
-        total, count = 0.0, 0
-        for clips, labels in loader:
-            clips, labels = clips.to(device), labels.to(device)
-            loss = torch.nn.functional.cross_entropy(model(clips), labels)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(labels)
-            count += len(labels)
-            if progress:
-                progress(len(labels), total / count)
+        losses.append(train_epoch(loader, classification_loss, optimizer, progress))
         schedule.step()
-        losses.append(total / max(count, 1))
         save_checkpoint(
             model,
             depth=config.depth,

@@ -1,4 +1,5 @@
-"""What every training loop shares: the resumable state beside the weights.
+"""What every training loop shares: one optimisation pass over a loader, and the resumable
+state beside the weights.
 
 `last.safetensors` holds the weights (written by each model's own checkpoint code, with its
 metadata); `last_state.pt` beside it holds the optimiser, the schedule and the epoch reached.
@@ -6,6 +7,7 @@ metadata); `last_state.pt` beside it holds the optimiser, the schedule and the e
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import torch
@@ -44,3 +46,25 @@ def resume_run(
     optimizer.load_state_dict(state["optimizer"])
     schedule.load_state_dict(state["schedule"])
     return int(state["epoch"])
+
+
+def train_epoch(
+    batches: Iterable,
+    loss_of: Callable[..., tuple[torch.Tensor, int]],
+    optimizer: torch.optim.Optimizer,
+    progress: Callable[[int, float], None] | None = None,
+) -> float:
+    """One pass: `loss_of(batch)` gives a batch's loss and its sample count; each batch takes
+    an optimiser step. Reports (samples, running mean loss) to `progress`; returns the mean
+    loss per sample."""
+    total, count = 0.0, 0
+    for batch in batches:
+        loss, size = loss_of(batch)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * size
+        count += size
+        if progress:
+            progress(size, total / count)
+    return total / max(count, 1)

@@ -35,7 +35,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from common.device import pick_device
 from common.skeleton import FLIP_INDEX
-from common.training import WEIGHTS_FILE, resume_run, save_state
+from common.training import WEIGHTS_FILE, resume_run, save_state, train_epoch
 from pose_service.codec import CropRegion, encode
 from pose_service.inference import normalise
 from pose_service.model import PoseHRNet, build_model
@@ -223,21 +223,15 @@ def train(
     weights_path = config.out / WEIGHTS_FILE
     start_epoch = resume_run(config.out, model, optimizer, schedule, device) if config.resume else 0
     losses = []
+
+    def batch_loss(batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, int]:
+        images, targets, weights = (tensor.to(device) for tensor in batch)
+        return heatmap_loss(model(images), targets, weights), len(images)
+
     for epoch in range(start_epoch, config.epochs):
         model.train()
-        total, count = 0.0, 0
-        for images, targets, weights in loader:
-            images, targets, weights = images.to(device), targets.to(device), weights.to(device)
-            loss = heatmap_loss(model(images), targets, weights)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(images)
-            count += len(images)
-            if progress:
-                progress(len(images), total / count)
+        losses.append(train_epoch(loader, batch_loss, optimizer, progress))
         schedule.step()
-        losses.append(total / max(count, 1))
         save_checkpoint(model, config.model, input_size, weights_path)
         save_state(config.out, optimizer, schedule, epoch + 1)
         logger.info("epoch %d: loss %.6f", epoch + 1, losses[-1])
