@@ -1,12 +1,14 @@
-"""From a video's frames to exercise probabilities: the one path every backend runs.
+"""From a video's frames, or its poses, to exercise probabilities: the one path every backend
+runs.
 
 Glossary of shapes:
     - frame number: F
-    - clip number: M (evaluation clips of one video)
+    - clip number: M (evaluation clips or windows of one video)
     - class number: C
 
 Several clips spread over the video (`action_service.clips.evaluation_clips`) go through the
-network; their softmax probabilities are averaged, as the published evaluation does.
+3D ResNet, or several keypoint windows (`action_service.sequences`) through the keypoint
+classifier; their softmax probabilities are averaged, as the published evaluation does.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 import torch
 
 from action_service.clips import evaluation_clips
+from action_service.sequences import KeypointSequence, crop, features, resample, window_starts
 
 
 @dataclass
@@ -47,3 +50,29 @@ class ActionPredictor:
         probabilities = self.probabilities(frames)
         order = np.argsort(probabilities)[::-1][: max(1, k)]
         return [(self.classes[i], float(probabilities[i])) for i in order]
+
+
+@dataclass
+class KeypointPredictor:
+    """The keypoint classifier with its class names.
+
+    Args:
+        model: Maps windows (M, D, T) to logits (M, C).
+        classes: Exercise ids (and "none") in the order of the model's outputs.
+        windows: Most windows per sequence whose probabilities are averaged.
+        device: Where the model runs.
+    """
+
+    model: torch.nn.Module
+    classes: list[str]
+    windows: int = 5
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+
+    def probabilities(self, sequence: KeypointSequence) -> np.ndarray:
+        """Class probabilities (C,) of one video's poses."""
+        poses = resample(sequence)
+        starts = window_starts(len(poses), windows=self.windows)
+        batch = torch.from_numpy(np.stack([features(crop(poses, s)) for s in starts]))
+        with torch.inference_mode():
+            logits = self.model(batch.to(self.device)).float()
+        return torch.softmax(logits, dim=1).mean(dim=0).cpu().numpy()

@@ -9,6 +9,7 @@ import numpy as np
 
 from action_service.backends import ActionBackend, InProcessBackend, TorchServeBackend
 from action_service.checkpoint import load_weights
+from action_service.classes import EXERCISES
 from action_service.clips import estimated_fps, frame_step, resize_short_side
 from action_service.inference import ActionPredictor
 from action_service.settings import ActionSettings
@@ -19,11 +20,6 @@ from common.server import ServiceBinding, run_service, serve
 from common.torchserve import InferenceClient
 
 DEFAULT_TOP_K = 3
-# The UCF101 exercise classes, in the order the gym's classInd.txt lists them.
-EXERCISE_CLASSES = [
-    "BenchPress", "BodyWeightSquats", "HandstandPushups", "JumpingJack", "Lunges", "PullUps",
-    "PushUps", "WallPushups",
-]  # fmt: skip
 
 
 async def collect_frames(
@@ -94,7 +90,7 @@ def create_backend(settings: ActionSettings) -> ActionBackend:
     """The backend the settings ask for."""
     if settings.backend == "torchserve":
         client = InferenceClient.from_settings(settings)
-        return TorchServeBackend(client, settings.torchserve_model, EXERCISE_CLASSES, clips=3)
+        return TorchServeBackend(client, settings.torchserve_model, EXERCISES, clips=3)
     if not settings.weights.is_file():
         raise FileNotFoundError(f"no action weights at {settings.weights}: set --weights")
     model, classes = load_weights(settings.weights)

@@ -8,14 +8,14 @@ import torch
 
 from action_service.inference import ActionPredictor
 from action_service.model import build_model
-from action_service.server import EXERCISE_CLASSES
+from action_service.classes import EXERCISES
 from common.errors import InvalidInputError
 
 
 @pytest.fixture(scope="module")
 def predictor() -> ActionPredictor:
     torch.manual_seed(0)
-    return ActionPredictor(build_model(18, widen_factor=0.25).eval(), EXERCISE_CLASSES)
+    return ActionPredictor(build_model(18, widen_factor=0.25).eval(), EXERCISES)
 
 
 def video(frames: int) -> list[np.ndarray]:
@@ -33,11 +33,11 @@ def test_top_k_is_ordered_and_names_the_classes(predictor):
     top = predictor.top_k(video(40), k=3)
     assert len(top) == 3
     assert [p for _, p in top] == sorted((p for _, p in top), reverse=True)
-    assert all(name in EXERCISE_CLASSES for name, _ in top)
+    assert all(name in EXERCISES for name, _ in top)
 
 
 def test_a_video_shorter_than_a_clip_is_still_recognised(predictor):
-    assert predictor.top_k(video(5), k=1)[0][0] in EXERCISE_CLASSES
+    assert predictor.top_k(video(5), k=1)[0][0] in EXERCISES
 
 
 def test_a_video_without_frames_is_refused(predictor):

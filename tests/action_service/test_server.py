@@ -12,7 +12,8 @@ import torch
 
 from action_service.checkpoint import save_checkpoint
 from action_service.model import build_model
-from action_service.server import EXERCISE_CLASSES, binding, create_backend
+from action_service.classes import EXERCISES
+from action_service.server import binding, create_backend
 from action_service.settings import ActionSettings
 from common.channels import open_channel
 from common.fitness.v1 import action_pb2, action_pb2_grpc, common_pb2
@@ -31,7 +32,7 @@ def weights(tmp_path_factory) -> Path:
         build_model(10, widen_factor=0.25),
         depth=10,
         widen_factor=0.25,
-        classes=EXERCISE_CLASSES,
+        classes=EXERCISES,
         path=path,
     )
     return path
@@ -68,7 +69,7 @@ async def test_a_video_in_batches_gets_its_top_k_exercises(stub):
     response = await stub.Recognize(iter(requests), timeout=60)
     assert len(response.top_k) == 2
     assert response.top_k[0].probability >= response.top_k[1].probability
-    assert {p.exercise_id for p in response.top_k} <= set(EXERCISE_CLASSES)
+    assert {p.exercise_id for p in response.top_k} <= set(EXERCISES)
     assert response.clips == 3
 
 
@@ -87,7 +88,7 @@ async def test_a_declared_frame_rate_overrides_the_timestamps(stub):
 
 async def test_the_classes_are_listed_in_model_order(stub):
     response = await stub.ListClasses(action_pb2.ListClassesRequest(), timeout=5)
-    assert list(response.exercise_ids) == EXERCISE_CLASSES
+    assert list(response.exercise_ids) == EXERCISES
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from action_service.checkpoint import load_weights, save_checkpoint
 from action_service.inference import ActionPredictor
 from action_service.model import build_model
 from action_service.payload import decode_answer, encode_request
-from action_service.server import EXERCISE_CLASSES
+from action_service.classes import EXERCISES
 from common.torchserve import TorchServe
 
 
@@ -27,7 +27,7 @@ def archive(tmp_path_factory) -> tuple[Path, Path]:
         build_model(18, widen_factor=0.25),
         depth=18,
         widen_factor=0.25,
-        classes=EXERCISE_CLASSES,
+        classes=EXERCISES,
         path=weights,
     )
     return weights, build_action_archive(weights, folder / "store")
@@ -35,7 +35,7 @@ def archive(tmp_path_factory) -> tuple[Path, Path]:
 
 def test_the_checkpoint_keeps_the_class_names(archive):
     model, classes = load_weights(archive[0])
-    assert classes == EXERCISE_CLASSES
+    assert classes == EXERCISES
     assert model.fc.out_features == 8
 
 
@@ -63,5 +63,5 @@ def test_torchserve_and_in_process_give_the_same_probabilities(archive, tmp_path
             with urllib.request.urlopen(request, timeout=120) as response:
                 served.append(decode_answer(response.read()))
     for (names, got), want in zip(served, expected, strict=True):
-        assert names == EXERCISE_CLASSES
+        assert names == EXERCISES
         np.testing.assert_allclose(got, want, atol=1e-4)

@@ -14,7 +14,7 @@ import torch
 
 from action_service.checkpoint import save_checkpoint
 from action_service.model import build_model
-from action_service.server import EXERCISE_CLASSES
+from action_service.classes import EXERCISES
 from action_service.server import binding as action_binding
 from action_service.server import create_backend as action_backend
 from action_service.settings import ActionSettings
@@ -46,12 +46,12 @@ def models(tiny_ucf: Path, tmp_path_factory) -> tuple[Path, Path]:
     weights = folder / "action.safetensors"
     model = build_model(10, widen_factor=0.25)
     with torch.no_grad():
-        model.fc.bias[EXERCISE_CLASSES.index("BodyWeightSquats")] = 50.0
+        model.fc.bias[EXERCISES.index("BodyWeightSquats")] = 50.0
     save_checkpoint(
         model,
         depth=10,
         widen_factor=0.25,
-        classes=EXERCISE_CLASSES,
+        classes=EXERCISES,
         path=weights,
     )
     videos = [
