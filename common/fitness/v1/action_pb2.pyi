@@ -7,6 +7,16 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class RecognizeKeypointsRequest(_message.Message):
+    __slots__ = ("poses", "fps", "top_k")
+    POSES_FIELD_NUMBER: _ClassVar[int]
+    FPS_FIELD_NUMBER: _ClassVar[int]
+    TOP_K_FIELD_NUMBER: _ClassVar[int]
+    poses: _containers.RepeatedCompositeFieldContainer[_common_pb2.FramePose]
+    fps: float
+    top_k: int
+    def __init__(self, poses: _Optional[_Iterable[_Union[_common_pb2.FramePose, _Mapping]]] = ..., fps: _Optional[float] = ..., top_k: _Optional[int] = ...) -> None: ...
+
 class RecognizeRequest(_message.Message):
     __slots__ = ("frames", "fps", "top_k")
     FRAMES_FIELD_NUMBER: _ClassVar[int]
@@ -32,7 +42,9 @@ class ListClassesRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ListClassesResponse(_message.Message):
-    __slots__ = ("exercise_ids",)
+    __slots__ = ("exercise_ids", "keypoint_classes")
     EXERCISE_IDS_FIELD_NUMBER: _ClassVar[int]
+    KEYPOINT_CLASSES_FIELD_NUMBER: _ClassVar[int]
     exercise_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, exercise_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    keypoint_classes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, exercise_ids: _Optional[_Iterable[str]] = ..., keypoint_classes: _Optional[_Iterable[str]] = ...) -> None: ...

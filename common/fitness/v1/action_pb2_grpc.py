@@ -40,6 +40,11 @@ class ActionRecognizerStub:
                 request_serializer=fitness_dot_v1_dot_action__pb2.RecognizeRequest.SerializeToString,
                 response_deserializer=fitness_dot_v1_dot_action__pb2.RecognizeResponse.FromString,
                 _registered_method=True)
+        self.RecognizeKeypoints = channel.unary_unary(
+                '/fitness.v1.ActionRecognizer/RecognizeKeypoints',
+                request_serializer=fitness_dot_v1_dot_action__pb2.RecognizeKeypointsRequest.SerializeToString,
+                response_deserializer=fitness_dot_v1_dot_action__pb2.RecognizeResponse.FromString,
+                _registered_method=True)
         self.ListClasses = channel.unary_unary(
                 '/fitness.v1.ActionRecognizer/ListClasses',
                 request_serializer=fitness_dot_v1_dot_action__pb2.ListClassesRequest.SerializeToString,
@@ -64,8 +69,21 @@ class ActionRecognizerServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecognizeKeypoints(self, request, context):
+        """Recognises the exercise from the poses the pose service found in a video: the
+        keypoint classifier, which sees the movement and not the look of the scene. Besides the
+        exercises it may answer "none" (none of the exercises).
+
+        Errors: INVALID_ARGUMENT for no poses, frame indices that decrease or a missing `fps`;
+        RESOURCE_EXHAUSTED for more poses than `max_frames`; FAILED_PRECONDITION when the
+        service runs without a keypoint model; UNAVAILABLE when the model server is down.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListClasses(self, request, context):
-        """Lists the exercises the model knows, in the order of its outputs.
+        """Lists the exercises the models know, in the order of their outputs.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -77,6 +95,11 @@ def add_ActionRecognizerServicer_to_server(servicer, server):
             'Recognize': grpc.stream_unary_rpc_method_handler(
                     servicer.Recognize,
                     request_deserializer=fitness_dot_v1_dot_action__pb2.RecognizeRequest.FromString,
+                    response_serializer=fitness_dot_v1_dot_action__pb2.RecognizeResponse.SerializeToString,
+            ),
+            'RecognizeKeypoints': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecognizeKeypoints,
+                    request_deserializer=fitness_dot_v1_dot_action__pb2.RecognizeKeypointsRequest.FromString,
                     response_serializer=fitness_dot_v1_dot_action__pb2.RecognizeResponse.SerializeToString,
             ),
             'ListClasses': grpc.unary_unary_rpc_method_handler(
@@ -112,6 +135,33 @@ class ActionRecognizer:
             target,
             '/fitness.v1.ActionRecognizer/Recognize',
             fitness_dot_v1_dot_action__pb2.RecognizeRequest.SerializeToString,
+            fitness_dot_v1_dot_action__pb2.RecognizeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecognizeKeypoints(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/fitness.v1.ActionRecognizer/RecognizeKeypoints',
+            fitness_dot_v1_dot_action__pb2.RecognizeKeypointsRequest.SerializeToString,
             fitness_dot_v1_dot_action__pb2.RecognizeResponse.FromString,
             options,
             channel_credentials,

@@ -9,6 +9,17 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class Recognizer(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RECOGNIZER_UNSPECIFIED: _ClassVar[Recognizer]
+    RECOGNIZER_FUSED: _ClassVar[Recognizer]
+    RECOGNIZER_VIDEO: _ClassVar[Recognizer]
+    RECOGNIZER_KEYPOINTS: _ClassVar[Recognizer]
+RECOGNIZER_UNSPECIFIED: Recognizer
+RECOGNIZER_FUSED: Recognizer
+RECOGNIZER_VIDEO: Recognizer
+RECOGNIZER_KEYPOINTS: Recognizer
+
 class AnalyzeVideoRequest(_message.Message):
     __slots__ = ("metadata", "chunk")
     METADATA_FIELD_NUMBER: _ClassVar[int]
@@ -30,14 +41,16 @@ class VideoMetadata(_message.Message):
     def __init__(self, file_name: _Optional[str] = ..., size_bytes: _Optional[int] = ..., exercise_hint: _Optional[str] = ..., options: _Optional[_Union[AnalysisOptions, _Mapping]] = ...) -> None: ...
 
 class AnalysisOptions(_message.Message):
-    __slots__ = ("stream_frame_scores", "sample_fps", "scorer")
+    __slots__ = ("stream_frame_scores", "sample_fps", "scorer", "recognizer")
     STREAM_FRAME_SCORES_FIELD_NUMBER: _ClassVar[int]
     SAMPLE_FPS_FIELD_NUMBER: _ClassVar[int]
     SCORER_FIELD_NUMBER: _ClassVar[int]
+    RECOGNIZER_FIELD_NUMBER: _ClassVar[int]
     stream_frame_scores: bool
     sample_fps: float
     scorer: str
-    def __init__(self, stream_frame_scores: _Optional[bool] = ..., sample_fps: _Optional[float] = ..., scorer: _Optional[str] = ...) -> None: ...
+    recognizer: Recognizer
+    def __init__(self, stream_frame_scores: _Optional[bool] = ..., sample_fps: _Optional[float] = ..., scorer: _Optional[str] = ..., recognizer: _Optional[_Union[Recognizer, str]] = ...) -> None: ...
 
 class AnalyzeVideoResponse(_message.Message):
     __slots__ = ("accepted", "progress", "exercise", "frame_scores", "report")
@@ -86,16 +99,44 @@ class Progress(_message.Message):
     def __init__(self, stage: _Optional[_Union[Progress.Stage, str]] = ..., done: _Optional[int] = ..., total: _Optional[int] = ...) -> None: ...
 
 class ExerciseRecognized(_message.Message):
-    __slots__ = ("exercise_id", "confidence", "top_k", "from_hint")
+    __slots__ = ("exercise_id", "confidence", "top_k", "from_hint", "verdict", "recognizer", "answers", "reason")
+    class Verdict(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        VERDICT_UNSPECIFIED: _ClassVar[ExerciseRecognized.Verdict]
+        VERDICT_RECOGNIZED: _ClassVar[ExerciseRecognized.Verdict]
+        VERDICT_UNCERTAIN: _ClassVar[ExerciseRecognized.Verdict]
+        VERDICT_NONE: _ClassVar[ExerciseRecognized.Verdict]
+    VERDICT_UNSPECIFIED: ExerciseRecognized.Verdict
+    VERDICT_RECOGNIZED: ExerciseRecognized.Verdict
+    VERDICT_UNCERTAIN: ExerciseRecognized.Verdict
+    VERDICT_NONE: ExerciseRecognized.Verdict
     EXERCISE_ID_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     FROM_HINT_FIELD_NUMBER: _ClassVar[int]
+    VERDICT_FIELD_NUMBER: _ClassVar[int]
+    RECOGNIZER_FIELD_NUMBER: _ClassVar[int]
+    ANSWERS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     exercise_id: str
     confidence: float
     top_k: _containers.RepeatedCompositeFieldContainer[_common_pb2.ExerciseProbability]
     from_hint: bool
-    def __init__(self, exercise_id: _Optional[str] = ..., confidence: _Optional[float] = ..., top_k: _Optional[_Iterable[_Union[_common_pb2.ExerciseProbability, _Mapping]]] = ..., from_hint: _Optional[bool] = ...) -> None: ...
+    verdict: ExerciseRecognized.Verdict
+    recognizer: Recognizer
+    answers: _containers.RepeatedCompositeFieldContainer[RecognizerAnswer]
+    reason: str
+    def __init__(self, exercise_id: _Optional[str] = ..., confidence: _Optional[float] = ..., top_k: _Optional[_Iterable[_Union[_common_pb2.ExerciseProbability, _Mapping]]] = ..., from_hint: _Optional[bool] = ..., verdict: _Optional[_Union[ExerciseRecognized.Verdict, str]] = ..., recognizer: _Optional[_Union[Recognizer, str]] = ..., answers: _Optional[_Iterable[_Union[RecognizerAnswer, _Mapping]]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RecognizerAnswer(_message.Message):
+    __slots__ = ("recognizer", "model_name", "top_k")
+    RECOGNIZER_FIELD_NUMBER: _ClassVar[int]
+    MODEL_NAME_FIELD_NUMBER: _ClassVar[int]
+    TOP_K_FIELD_NUMBER: _ClassVar[int]
+    recognizer: Recognizer
+    model_name: str
+    top_k: _containers.RepeatedCompositeFieldContainer[_common_pb2.ExerciseProbability]
+    def __init__(self, recognizer: _Optional[_Union[Recognizer, str]] = ..., model_name: _Optional[str] = ..., top_k: _Optional[_Iterable[_Union[_common_pb2.ExerciseProbability, _Mapping]]] = ...) -> None: ...
 
 class FrameScores(_message.Message):
     __slots__ = ("frames",)
