@@ -22,7 +22,13 @@ from synth.exercises import Performance, perform
 from synth.geometry import Box, Solid, as_point
 from synth.labels import FrameLabel, label_frame
 from synth.render import Lighting, MeshBuffers, Renderer
-from synth.textures import BACKDROPS, FLOORS, random_texture
+from synth.textures import (
+    BACKDROPS,
+    FLOORS,
+    SHIFTED_BACKDROPS,
+    SHIFTED_FLOORS,
+    random_texture,
+)
 
 ASPECTS = {"4:3": (4, 3), "16:9": (16, 9), "9:16": (9, 16), "3:4": (3, 4)}
 FRAME_RATES = (24.0, 25.0, 30.0, 60.0)
@@ -43,6 +49,9 @@ class ClipSpec:
     faults: dict[str, float] | None = None
     # Clips with the same performer seed show the same person (build and clothes).
     performer_seed: int | None = None
+    # Looks unlike training (texture families, lighting, clothes and bodies held out) while
+    # the motion and the camera stay in the training ranges.
+    appearance_shift: bool = False
 
     @classmethod
     def sample(
@@ -83,7 +92,7 @@ class Scene:
     quality: int  # encoder quality (CRF), lower is better
 
 
-def _sample_scene(rng: np.random.Generator, *, held_out: bool) -> Scene:
+def _sample_scene(rng: np.random.Generator, *, held_out: bool, shifted: bool) -> Scene:
     bystander = None
     if rng.uniform() < 0.2:
         phenotype = Phenotype.sample(rng, held_out=held_out)
@@ -97,8 +106,8 @@ def _sample_scene(rng: np.random.Generator, *, held_out: bool) -> Scene:
         bystander = (body, Appearance.sample(rng, held_out=held_out))
     return Scene(
         lighting=Lighting.sample(rng, held_out=held_out),
-        backdrop=random_texture(rng, BACKDROPS),
-        floor=random_texture(rng, FLOORS),
+        backdrop=random_texture(rng, SHIFTED_BACKDROPS if shifted else BACKDROPS),
+        floor=random_texture(rng, SHIFTED_FLOORS if shifted else FLOORS),
         floor_tile_metres=float(rng.uniform(0.6, 3.0)),
         backdrop_brightness=float(rng.uniform(0.55, 1.1)),
         props=[],
@@ -167,8 +176,9 @@ class Clip:
         """Samples everything about the clip from its seed."""
         rng = np.random.default_rng([spec.seed, 2])
         performer_rng = np.random.default_rng([spec.performer_seed or spec.seed, 5])
-        phenotype = Phenotype.sample(performer_rng, held_out=spec.held_out)
-        appearance = Appearance.sample(performer_rng, held_out=spec.held_out)
+        looks_held_out = spec.held_out or spec.appearance_shift
+        phenotype = Phenotype.sample(performer_rng, held_out=looks_held_out)
+        appearance = Appearance.sample(performer_rng, held_out=looks_held_out)
         performance = perform(
             spec.exercise,
             seed=spec.seed,
@@ -178,7 +188,7 @@ class Clip:
             phenotype=phenotype,
             held_out=spec.held_out,
         )
-        scene = _sample_scene(rng, held_out=spec.held_out)
+        scene = _sample_scene(rng, held_out=looks_held_out, shifted=spec.appearance_shift)
         rig = CameraRig.sample(rng, held_out=spec.held_out)
         cameras = rig.cameras(
             performance.body.keypoints[:, :COCO_KEYPOINTS], spec.width, spec.height, rng
@@ -286,6 +296,7 @@ class Clip:
             "exercise": self.spec.exercise,
             "seed": self.spec.seed,
             "held_out": self.spec.held_out,
+            "appearance_shift": self.spec.appearance_shift,
             "fps": self.spec.fps,
             "width": self.spec.width,
             "height": self.spec.height,

@@ -26,7 +26,7 @@ import numpy as np
 from common.skeleton import KEYPOINT_NAMES, LIMBS
 from common.video import VideoWriter
 from synth.clip import Clip, ClipSpec, frame_label_json
-from synth.exercises import EXERCISES
+from synth.exercises import EXERCISES, MOVEMENTS
 from synth.render import Renderer
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ Progress = Callable[[int], None]
 
 def clip_seed(root_seed: int, exercise: str, group: int, clip: int) -> int:
     """A seed unique to (root seed, exercise, group, clip); groups never share seeds."""
-    entropy = [root_seed, EXERCISES.index(exercise), group, clip]
+    entropy = [root_seed, MOVEMENTS.index(exercise), group, clip]
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
@@ -56,6 +56,11 @@ class VideoEntry:
     spec: ClipSpec
 
     @property
+    def tested(self) -> bool:
+        """Whether the video is in the test list: held out, or of an appearance-shift set."""
+        return self.spec.held_out or self.spec.appearance_shift
+
+    @property
     def relative_path(self) -> str:
         name = f"v_{self.exercise}_g{self.group:02d}_c{self.clip:02d}"
         return f"{self.exercise}/{name}.mp4"
@@ -69,25 +74,34 @@ def plan_videos(
     short_side: int = 240,
     exercises: tuple[str, ...] = EXERCISES,
     reps: int | None = None,
+    first_group: int = 1,
+    appearance_shift: bool = False,
 ) -> list[VideoEntry]:
-    """Every video of a set: `groups` performers per exercise, `clips_per_group` each, with
-    `reps` repetitions (None: random).
+    """Every video of a set: `groups` performers per movement from group `first_group` on,
+    `clips_per_group` each, with `reps` repetitions (None: random).
 
-    Groups 1 to 7 (fewer when `groups` is small: about a quarter) form the test list.
+    Groups 1 to 7 (fewer when `groups` is small: about a quarter) are held out and form the
+    test list; so do all clips of an `appearance_shift` set, whose rooms and people look
+    unlike training while their motion and cameras stay in the training ranges. Groups past
+    the first set's make fresh performers, for validation or shifted sets.
     """
     held_out = set(HELD_OUT_GROUPS) if groups >= 25 else set(range(1, max(1, groups // 4) + 1))
     entries = []
     for exercise in exercises:
-        for group in range(1, groups + 1):
+        for group in range(first_group, first_group + groups):
             for clip in range(1, clips_per_group + 1):
                 spec = ClipSpec.sample(
                     exercise,
                     clip_seed(root_seed, exercise, group, clip),
                     short_side=short_side,
-                    held_out=group in held_out,
+                    held_out=group in held_out and not appearance_shift,
                     reps=reps,
                 )
-                spec = replace(spec, performer_seed=performer_seed(root_seed, exercise, group))
+                spec = replace(
+                    spec,
+                    performer_seed=performer_seed(root_seed, exercise, group),
+                    appearance_shift=appearance_shift,
+                )
                 entries.append(VideoEntry(exercise, group, clip, spec))
     return entries
 
@@ -177,8 +191,8 @@ def write_split_lists(out: Path, entries: list[VideoEntry]) -> None:
     classes = sorted({e.exercise for e in entries})
     index = {name: i + 1 for i, name in enumerate(classes)}
     (out / "classInd.txt").write_text("".join(f"{index[c]} {c}\n" for c in classes))
-    train = [e for e in entries if not e.spec.held_out]
-    test = [e for e in entries if e.spec.held_out]
+    train = [e for e in entries if not e.tested]
+    test = [e for e in entries if e.tested]
     (out / "trainlist01.txt").write_text(
         "".join(f"{e.relative_path} {index[e.exercise]}\n" for e in train)
     )

@@ -29,6 +29,7 @@ from synth.geometry import Box, Solid, as_point
 from synth.kinematics import Rig, shifted
 from synth.motions_bar import bench_press, pull_ups
 from synth.motions_common import Scene, Setup
+from synth.motions_other import standing, stretching, walking
 from synth.motions_push_ups import handstand_push_ups, push_ups, wall_push_ups
 from synth.motions_standing import jumping_jacks, lunges, squats
 from synth.tempo import Rep, Tempo, draw_clock
@@ -43,6 +44,10 @@ EXERCISES: tuple[str, ...] = (
     "PushUps",
     "WallPushups",
 )
+
+# Movements that are none of the exercises, for teaching a recogniser to answer "none".
+OTHER_MOVEMENTS: tuple[str, ...] = ("Standing", "Stretching", "Walking")
+MOVEMENTS: tuple[str, ...] = EXERCISES + OTHER_MOVEMENTS
 
 FAULTS: dict[str, tuple[str, ...]] = {
     "BenchPress": ("partial_range", "uneven_arms"),
@@ -70,6 +75,9 @@ _TEMPO = {
     "PullUps": Tempo((1.8, 3.4), (0.4, 0.5), (0.0, 0.12), 0.3),
     "PushUps": Tempo((1.2, 2.8), (0.45, 0.6), (0.0, 0.08), 0.2),
     "WallPushups": Tempo((1.4, 3.0), (0.45, 0.55), (0.0, 0.1), 0.2),
+    "Standing": Tempo((2.5, 6.0), (0.3, 0.5), (0.1, 0.4), 0.3),
+    "Stretching": Tempo((3.0, 6.0), (0.25, 0.35), (0.3, 0.5), 0.3),
+    "Walking": Tempo((0.9, 1.3), (0.5, 0.5), (0.0, 0.0), 0.0),
 }
 
 # Each exercise's motion: the rig posed over the clock, with its equipment.
@@ -82,6 +90,9 @@ _MOTIONS: dict[str, Callable[[Setup], Scene]] = {
     "PullUps": pull_ups,
     "PushUps": push_ups,
     "WallPushups": wall_push_ups,
+    "Standing": standing,
+    "Stretching": stretching,
+    "Walking": walking,
 }
 
 
@@ -127,17 +138,18 @@ def perform(
     """Performs `exercise`, deterministically for a `seed`.
 
     Args:
-        exercise: One of `EXERCISES`.
+        exercise: One of `MOVEMENTS`: an exercise, or another movement (which has no
+            faults).
         seed: Seeds every random choice: build, rep count, faults, timing and style.
         fps: Frames per second, at least 5.
         reps: Repetitions, 1 to `MAX_REPS`; None draws 1 to 8.
-        faults: Fault name (from `FAULTS[exercise]`) to severity in [0, 1]; None draws them:
+        faults: Fault name (from `FAULTS` of the exercise) to severity in [0, 1]; None draws them:
             half of the performances are clean, the others have one or two faults.
         phenotype: The performer's build; None samples one.
         held_out: Samples builds, tempos and ranges of motion beyond the training ranges.
     """
-    if exercise not in EXERCISES:
-        raise ValueError(f"unknown exercise {exercise!r}; valid: {', '.join(EXERCISES)}")
+    if exercise not in MOVEMENTS:
+        raise ValueError(f"unknown exercise {exercise!r}; valid: {', '.join(MOVEMENTS)}")
     if reps is not None and not 1 <= reps <= MAX_REPS:
         raise ValueError(f"reps must be from 1 to {MAX_REPS}, not {reps}")
     if fps < 5:
@@ -163,15 +175,16 @@ def _draw_faults(exercise: str, rng: np.random.Generator) -> dict[str, float]:
         return {}
     wanted = 1 if rng.random() < 0.7 else 2
     picked: list[str] = []
-    for index in rng.permutation(len(FAULTS[exercise])):
-        name = FAULTS[exercise][index]
+    valid = FAULTS.get(exercise, ())
+    for index in rng.permutation(len(valid)):
+        name = valid[index]
         if len(picked) < wanted and not {name, *picked} >= _EXCLUSIVE:
             picked.append(name)
     return {name: float(rng.uniform(0.3, 1.0)) for name in picked}
 
 
 def _checked(exercise: str, faults: Mapping[str, float]) -> dict[str, float]:
-    valid = FAULTS[exercise]
+    valid = FAULTS.get(exercise, ())
     unknown = sorted(set(faults) - set(valid))
     if unknown:
         raise ValueError(f"unknown {exercise} fault(s) {unknown}; valid: {', '.join(valid)}")

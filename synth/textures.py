@@ -5,6 +5,8 @@ blurred blobs) with random colours; photographic ones are random crops, flips an
 shifts of the openly licensed images that scikit-image ships in its wheel (CC0 photos
 `coffee` and `chelsea`, the public-domain `rocket`, CC0 textures `brick`, `grass` and
 `gravel`). No two scenes look alike, so a model cannot learn the room instead of the person.
+`SHIFTED_BACKDROPS` and `SHIFTED_FLOORS` are families no training scene uses, for measuring
+how a model copes with rooms unlike any it learnt from.
 """
 
 from __future__ import annotations
@@ -141,8 +143,43 @@ def photo_floor(rng: np.random.Generator, size: int) -> np.ndarray:
     return _photo_crop(rng, size, ("gravel", "grass", "brick"))
 
 
+def chequer(rng: np.random.Generator, size: int) -> np.ndarray:
+    """A chequerboard of two colours, slightly turned, with noise."""
+    cells = rng.uniform(3, 14)
+    turn = rng.uniform(-0.3, 0.3)
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32) * cells / size
+    u, v = x * np.cos(turn) - y * np.sin(turn), x * np.sin(turn) + y * np.cos(turn)
+    mask = ((np.floor(u) + np.floor(v)) % 2).astype(np.float32)
+    return _mix(mask * 0.85 + fractal_noise(rng, size, 3) * 0.15, _colour(rng), _colour(rng))
+
+
+def dots(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Polka dots on a plain ground."""
+    period = rng.uniform(12, 60)
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+    x += (np.floor(y / period) % 2) * period / 2  # staggered rows
+    near = np.hypot(x % period - period / 2, y % period - period / 2)
+    mask = (near < period * rng.uniform(0.15, 0.4)).astype(np.float32)
+    return _mix(mask, _colour(rng), _colour(rng))
+
+
+def shifted_photo_backdrop(rng: np.random.Generator, size: int) -> np.ndarray:
+    """A photograph no training scene shows: the public-domain `astronaut` and
+    `hubble_deep_field`, the unrestricted `immunohistochemistry`."""
+    return _photo_crop(rng, size, ("astronaut", "hubble_deep_field", "immunohistochemistry"))
+
+
+def shifted_photo_floor(rng: np.random.Generator, size: int) -> np.ndarray:
+    """A ground of photographs no training scene shows: `camera` (CC0) and `coins` (no known
+    copyright restrictions), tinted."""
+    return _photo_crop(rng, size, ("camera", "coins"))
+
+
 BACKDROPS: tuple[TextureMaker, ...] = (plaster, stripes, tiles, blurred_room, photo_backdrop)
 FLOORS: tuple[TextureMaker, ...] = (planks, carpet, tiles, plaster, photo_floor)
+# Families kept out of training, for the appearance-shift test set.
+SHIFTED_BACKDROPS: tuple[TextureMaker, ...] = (chequer, dots, shifted_photo_backdrop)
+SHIFTED_FLOORS: tuple[TextureMaker, ...] = (chequer, dots, shifted_photo_floor)
 
 
 def random_texture(

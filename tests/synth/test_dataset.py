@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -93,3 +94,40 @@ def test_the_contact_sheet_has_a_row_per_exercise():
     sheet = contact_sheet(frames_per_clip=2, short_side=96, exercises=TWO)
     assert sheet.ndim == 3
     assert sheet.shape[0] >= 2 * 200
+
+
+def test_an_appearance_shift_set_is_all_test_with_training_motion_and_cameras():
+    from synth.dataset import plan_videos
+
+    entries = plan_videos(groups=2, clips_per_group=1, first_group=31, appearance_shift=True)
+    assert {entry.group for entry in entries} == {31, 32}
+    assert all(entry.tested for entry in entries)
+    assert all(entry.spec.appearance_shift and not entry.spec.held_out for entry in entries)
+    clip = Clip.build(entries[0].spec)
+    assert clip.metadata()["appearance_shift"] is True
+    same_seed = Clip.build(replace(entries[0].spec, appearance_shift=False))
+    assert clip.performance.reps == same_seed.performance.reps  # the same timing
+    assert clip.performance.phenotype != same_seed.performance.phenotype  # held-out bodies
+    assert not np.array_equal(clip.scene.backdrop, same_seed.scene.backdrop)
+    for entry in entries:  # cameras in the training ranges
+        rig = Clip.build(entry.spec).rig
+        assert -8 <= np.degrees(rig.elevation) <= 45
+        assert 35 <= np.degrees(rig.fov_y) <= 65
+
+
+def test_later_groups_are_fresh_performers_in_the_training_list():
+    from synth.dataset import plan_videos
+
+    first = plan_videos(groups=25, clips_per_group=1, exercises=("Lunges",))
+    later = plan_videos(groups=5, clips_per_group=1, exercises=("Lunges",), first_group=26)
+    assert not {e.spec.seed for e in first} & {e.spec.seed for e in later}
+    assert not any(entry.tested for entry in later)
+
+
+def test_other_movements_plan_like_exercises_with_their_own_seeds():
+    from synth.dataset import plan_videos
+
+    entries = plan_videos(groups=25, clips_per_group=1, exercises=("Walking",))
+    assert entries[0].relative_path == "Walking/v_Walking_g01_c01.mp4"
+    exercises = plan_videos(groups=25, clips_per_group=1, exercises=("Lunges",))
+    assert not {e.spec.seed for e in entries} & {e.spec.seed for e in exercises}
