@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import grpc
 import numpy as np
 import pytest
-import torch
 
-from action_service.checkpoint import save_checkpoint
-from action_service.model import build_model
 from action_service.classes import EXERCISES
 from action_service.server import binding, create_backend
 from action_service.settings import ActionSettings
@@ -24,23 +20,9 @@ from common.torchserve import free_port
 Image = common_pb2.Image
 
 
-@pytest.fixture(scope="module")
-def weights(tmp_path_factory) -> Path:
-    torch.manual_seed(6)
-    path = tmp_path_factory.mktemp("action") / "action.safetensors"
-    save_checkpoint(
-        build_model(10, widen_factor=0.25),
-        depth=10,
-        widen_factor=0.25,
-        classes=EXERCISES,
-        path=path,
-    )
-    return path
-
-
 @pytest.fixture
-async def stub(weights) -> AsyncIterator[action_pb2_grpc.ActionRecognizerStub]:
-    settings = ActionSettings(port=0, backend="in_process", weights=weights, max_frames=40)
+async def stub(action_weights) -> AsyncIterator[action_pb2_grpc.ActionRecognizerStub]:
+    settings = ActionSettings(port=0, backend="in_process", weights=action_weights, max_frames=40)
     running = await start_server(settings, [binding(create_backend(settings), settings)])
     async with open_channel(f"127.0.0.1:{running.port}", max_attempts=1) as channel:
         yield action_pb2_grpc.ActionRecognizerStub(channel)
