@@ -30,11 +30,21 @@ def _save(model: nn.Module, classes: list[str], path: Path, metadata: dict[str, 
     save_file(state, str(path), metadata={**metadata, "classes": json.dumps(classes)})
 
 
-def _metadata(path: Path, architecture: str) -> dict[str, str]:
+def _read_metadata(path: Path) -> dict[str, str]:
     with safe_open(str(path), framework="pt") as handle:
         metadata = handle.metadata() or {}
     if "classes" not in metadata:
         raise ValueError(f"{path} has no action model metadata: not a checkpoint of ours")
+    return metadata
+
+
+def checkpoint_architecture(path: Path) -> str:
+    """The architecture an action checkpoint holds: `R3D` or `SKELETON_TCN`."""
+    return _read_metadata(path).get("architecture", R3D)
+
+
+def _metadata(path: Path, architecture: str) -> dict[str, str]:
+    metadata = _read_metadata(path)
     found = metadata.get("architecture", R3D)
     if found != architecture:
         raise ValueError(f"{path} holds a {found} model, not a {architecture} model")

@@ -34,8 +34,9 @@ class ActionHandler(BaseHandler):
     def preprocess(self, data: list[dict]) -> list[list[np.ndarray]]:
         return [decode_request(request_body(row)) for row in data]
 
-    def inference(self, data: list[list[np.ndarray]], *args: Any, **kwargs: Any) -> list:
-        return [self.predictor.probabilities(frames) for frames in data]
+    def inference(self, data: list, *args: Any, **kwargs: Any) -> list[np.ndarray]:
+        # `data` is what `preprocess` made: frames here, poses in the keypoint handler.
+        return [self.predictor.probabilities(video) for video in data]
 
     def postprocess(self, data: list[np.ndarray]) -> list[str]:
         return [encode_answer(self.predictor.classes, probabilities) for probabilities in data]

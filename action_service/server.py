@@ -1,23 +1,36 @@
-"""`fitness.v1.ActionRecognizer`: which exercise a video shows, over TorchServe or in process."""
+"""`fitness.v1.ActionRecognizer`: which exercise a video shows, from its frames (the 3D ResNet)
+or its poses (the keypoint classifier), over TorchServe or in process."""
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import AsyncIterator, Sequence
 
 import grpc
 import numpy as np
 
-from action_service.backends import ActionBackend, InProcessBackend, TorchServeBackend
-from action_service.checkpoint import load_weights
-from action_service.classes import EXERCISES
+from action_service.backends import (
+    ActionBackend,
+    InProcessBackend,
+    KeypointBackend,
+    TorchServeBackend,
+)
+from action_service.checkpoint import load_skeleton_weights, load_weights
+from action_service.classes import EXERCISES, KEYPOINT_CLASSES
 from action_service.clips import estimated_fps, frame_step, resize_short_side
-from action_service.inference import ActionPredictor
+from action_service.inference import ActionPredictor, KeypointPredictor
+from action_service.payload import encode_keypoints_request, encode_request
+from action_service.sequences import KeypointSequence, resample, window_starts
 from action_service.settings import ActionSettings
-from common.errors import InvalidInputError, LimitExceededError
+from common.errors import InvalidInputError, LimitExceededError, NotReadyError
 from common.fitness.v1 import action_pb2, action_pb2_grpc, common_pb2
 from common.images import decode_image
 from common.server import ServiceBinding, run_service, serve
-from common.torchserve import InferenceClient
+from common.skeleton import NUM_KEYPOINTS
+from common.torchserve import InferenceClient, ModelNotRegisteredError
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_TOP_K = 3
 
@@ -54,12 +67,74 @@ async def collect_frames(
     return [resize_short_side(frame) for frame in frames[::step]], top_k or DEFAULT_TOP_K
 
 
-class ActionRecognizer(action_pb2_grpc.ActionRecognizerServicer):
-    """Recognises the exercise of the streamed frames with a backend."""
+def keypoint_sequence(
+    request: action_pb2.RecognizeKeypointsRequest, max_frames: int
+) -> KeypointSequence:
+    """The request's poses as a sequence timed `frame_index / fps`, checked.
 
-    def __init__(self, backend: ActionBackend, settings: ActionSettings) -> None:
+    Raises:
+        InvalidInputError: No poses, a missing or non-positive `fps`, frame indices that
+            decrease, a pose without 17 keypoints, or NaN or infinite values.
+        LimitExceededError: More than `max_frames` poses.
+    """
+    if not request.poses:
+        raise InvalidInputError("no poses: send the performer's pose for at least one frame")
+    if len(request.poses) > max_frames:
+        raise LimitExceededError(
+            f"{len(request.poses)} poses, more than {max_frames} for one video: "
+            "sample it more sparsely"
+        )
+    if not (math.isfinite(request.fps) and request.fps > 0):
+        raise InvalidInputError(f"fps must be the video's positive frame rate, got {request.fps:g}")
+    indices = np.array([pose.frame_index for pose in request.poses], np.int64)
+    if np.any(np.diff(indices) < 0):
+        raise InvalidInputError("poses must come in increasing frame_index order")
+    for pose in request.poses:
+        if len(pose.pose.keypoints) != NUM_KEYPOINTS:
+            raise InvalidInputError(
+                f"frame {pose.frame_index}: {len(pose.pose.keypoints)} keypoints, "
+                f"expected the {NUM_KEYPOINTS} COCO keypoints"
+            )
+    keypoints = np.array(
+        [[(k.x, k.y, k.score) for k in pose.pose.keypoints] for pose in request.poses],
+        np.float32,
+    )
+    bad = ~np.isfinite(keypoints).all(axis=(1, 2))
+    if bad.any():
+        raise InvalidInputError(f"frame {indices[int(np.argmax(bad))]}: NaN or infinite values")
+    return KeypointSequence(keypoints, indices / request.fps)
+
+
+def top_k_response(
+    classes: list[str], probabilities: np.ndarray, top_k: int, clips: int, model_name: str
+) -> action_pb2.RecognizeResponse:
+    """The `top_k` most probable classes (0 or less: `DEFAULT_TOP_K`), most probable first."""
+    order = np.argsort(probabilities)[::-1][: top_k if top_k > 0 else DEFAULT_TOP_K]
+    return action_pb2.RecognizeResponse(
+        top_k=[
+            common_pb2.ExerciseProbability(
+                exercise_id=classes[i], probability=float(probabilities[i])
+            )
+            for i in order
+        ],
+        clips=clips,
+        model_name=model_name,
+    )
+
+
+class ActionRecognizer(action_pb2_grpc.ActionRecognizerServicer):
+    """Recognises the exercise of the streamed frames, or of a video's poses, with a backend
+    each; `keypoints` is None when the service runs without the keypoint classifier."""
+
+    def __init__(
+        self,
+        backend: ActionBackend,
+        settings: ActionSettings,
+        keypoints: KeypointBackend | None = None,
+    ) -> None:
         self.backend = backend
         self.settings = settings
+        self.keypoints = keypoints
 
     async def Recognize(
         self,
@@ -68,47 +143,90 @@ class ActionRecognizer(action_pb2_grpc.ActionRecognizerServicer):
     ) -> action_pb2.RecognizeResponse:
         frames, top_k = await collect_frames(request_iterator, self.settings.max_frames)
         classes, probabilities = await self.backend.recognize(frames)
-        order = np.argsort(probabilities)[::-1][:top_k]
-        return action_pb2.RecognizeResponse(
-            top_k=[
-                common_pb2.ExerciseProbability(
-                    exercise_id=classes[i], probability=float(probabilities[i])
-                )
-                for i in order
-            ],
-            clips=self.backend.clips if len(frames) > 16 else 1,
-            model_name=self.backend.model_name,
+        clips = self.backend.clips if len(frames) > 16 else 1
+        return top_k_response(classes, probabilities, top_k, clips, self.backend.model_name)
+
+    async def RecognizeKeypoints(
+        self, request: action_pb2.RecognizeKeypointsRequest, context: grpc.aio.ServicerContext
+    ) -> action_pb2.RecognizeResponse:
+        if self.keypoints is None:
+            raise NotReadyError(
+                "this action service runs without a keypoint classifier (its --keypoints, "
+                "--keypoint-weights and --keypoint-torchserve-model settings): send the "
+                "video's frames to Recognize instead"
+            )
+        sequence = keypoint_sequence(request, self.settings.max_frames)
+        try:
+            classes, probabilities = await self.keypoints.recognize(sequence)
+        except ModelNotRegisteredError as error:
+            raise NotReadyError(f"the keypoint classifier is not registered: {error}") from error
+        windows = len(window_starts(len(resample(sequence)), windows=self.keypoints.clips))
+        return top_k_response(
+            classes, probabilities, request.top_k, windows, self.keypoints.model_name
         )
 
     async def ListClasses(
         self, request: action_pb2.ListClassesRequest, context: grpc.aio.ServicerContext
     ) -> action_pb2.ListClassesResponse:
-        return action_pb2.ListClassesResponse(exercise_ids=self.backend.classes)
+        return action_pb2.ListClassesResponse(
+            exercise_ids=self.backend.classes,
+            keypoint_classes=self.keypoints.classes if self.keypoints else [],
+        )
 
 
 def create_backend(settings: ActionSettings) -> ActionBackend:
-    """The backend the settings ask for."""
+    """The 3D ResNet's backend the settings ask for."""
     if settings.backend == "torchserve":
         client = InferenceClient.from_settings(settings)
-        return TorchServeBackend(client, settings.torchserve_model, EXERCISES, clips=3)
+        return TorchServeBackend(
+            client, settings.torchserve_model, EXERCISES, ActionPredictor.clips, encode_request
+        )
     if not settings.weights.is_file():
         raise FileNotFoundError(f"no action weights at {settings.weights}: set --weights")
     model, classes = load_weights(settings.weights)
-    return InProcessBackend(ActionPredictor(model.eval(), classes), settings.weights.stem)
+    predictor = ActionPredictor(model.eval(), classes)
+    return InProcessBackend(predictor, settings.weights.stem, predictor.clips)
 
 
-def binding(backend: ActionBackend, settings: ActionSettings) -> ServiceBinding:
-    """The action service, ready for `common.server`."""
+def create_keypoint_backend(settings: ActionSettings) -> KeypointBackend | None:
+    """The keypoint classifier's backend the settings ask for; None without one (with
+    `--no-keypoints`, or in process when its weights file does not exist)."""
+    if not settings.keypoints:
+        return None
+    if settings.backend == "torchserve":
+        model = settings.keypoint_torchserve_model
+        client = InferenceClient.from_settings(settings, model)
+        return TorchServeBackend(
+            client, model, KEYPOINT_CLASSES, KeypointPredictor.windows, encode_keypoints_request
+        )
+    if not settings.keypoint_weights.is_file():
+        return None
+    model, classes = load_skeleton_weights(settings.keypoint_weights)
+    predictor = KeypointPredictor(model.eval(), classes)
+    return InProcessBackend(predictor, settings.keypoint_weights.stem, predictor.windows)
+
+
+def binding(
+    backend: ActionBackend, settings: ActionSettings, keypoints: KeypointBackend | None = None
+) -> ServiceBinding:
+    """The action service, ready for `common.server`; without `keypoints`, it runs without
+    the keypoint classifier."""
     return ServiceBinding(
         action_pb2.DESCRIPTOR.services_by_name["ActionRecognizer"],
-        ActionRecognizer(backend, settings),
+        ActionRecognizer(backend, settings, keypoints),
         action_pb2_grpc.add_ActionRecognizerServicer_to_server,
     )
 
 
 async def serve_action(settings: ActionSettings) -> None:
-    """Loads the model backend and serves until SIGTERM or SIGINT."""
-    await serve(settings, [binding(create_backend(settings), settings)])
+    """Loads the model backends and serves until SIGTERM or SIGINT."""
+    keypoints = create_keypoint_backend(settings)
+    if keypoints is None and settings.keypoints:
+        logger.warning(
+            "no keypoint classifier weights at %s: RecognizeKeypoints answers FAILED_PRECONDITION",
+            settings.keypoint_weights,
+        )
+    await serve(settings, [binding(create_backend(settings), settings, keypoints)])
 
 
 def main(argv: Sequence[str] | None = None) -> None:

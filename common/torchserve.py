@@ -57,11 +57,17 @@ def build_archive(
     return out_dir / f"{name}.mar"
 
 
+class ModelNotRegisteredError(BackendUnavailableError):
+    """TorchServe answers, but has no model of that name (HTTP 404)."""
+
+
 class InferenceClient:
     """Posts binary requests to one model of TorchServe's inference API.
 
     Errors become the product's: a 400 is the caller's mistake (INVALID_ARGUMENT), anything
-    else, or no answer at all, means the model server is unavailable (UNAVAILABLE).
+    else, or no answer at all, means the model server is unavailable (UNAVAILABLE); a 404 is
+    `ModelNotRegisteredError`, still UNAVAILABLE, so a service with an optional model can
+    tell it apart.
     """
 
     def __init__(self, url: str, model: str, token: str, *, timeout_seconds: float) -> None:
@@ -72,11 +78,14 @@ class InferenceClient:
         self._timeout = timeout_seconds
 
     @classmethod
-    def from_settings(cls, settings: ModelServiceSettings) -> InferenceClient:
-        """The client a model service's settings describe."""
+    def from_settings(
+        cls, settings: ModelServiceSettings, model: str | None = None
+    ) -> InferenceClient:
+        """The client a model service's settings describe, for `model` (default: the
+        settings' `torchserve_model`)."""
         return cls(
             settings.torchserve_url,
-            settings.torchserve_model,
+            model or settings.torchserve_model,
             settings.torchserve_token,
             timeout_seconds=settings.backend_timeout_seconds,
         )
@@ -91,6 +100,10 @@ class InferenceClient:
             message = _error_message(error)
             if error.code == 400:
                 raise InvalidInputError(f"the model refused the request: {message}") from error
+            if error.code == 404:
+                raise ModelNotRegisteredError(
+                    f"TorchServe at {self.url} has no such model: {message}"
+                ) from error
             raise BackendUnavailableError(
                 f"TorchServe at {self.url} answered {error.code}: {message}"
             ) from error
