@@ -13,12 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from action_service.archive import build_action_archive
 from client.analyze import analyze_video
-from client.stack import LocalStack, StackConfig
+from client.stack import LocalStack, StackConfig, build_archives
 from common.torchserve import free_port
 from common.video import probe_video
-from pose_service.archive import build_pose_archive
 from synth.dataset import render_clip
 
 MODELS = Path("models")
@@ -49,8 +47,7 @@ def main() -> None:
             videos.append(path)
         frames = {video: probe_video(video).frame_count for video in videos}
         store = folder / "model-store"
-        build_pose_archive(MODELS / "pose" / "hrnet_compact.safetensors", store)
-        build_action_archive(MODELS / "action" / "r3d_compact.safetensors", store)
+        build_archives(MODELS, store)
         results: dict[tuple[str, int], tuple[float, float, float]] = {}
         for orchestration in ("sequential", "parallel"):
             config = StackConfig(

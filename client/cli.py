@@ -43,6 +43,8 @@ pose_app = typer.Typer(help="The pose model: TorchServe archives.")
 app.add_typer(pose_app, name="pose")
 action_app = typer.Typer(help="The action model: TorchServe archives.")
 app.add_typer(action_app, name="action")
+action_skeleton_app = typer.Typer(help="The keypoint classifier: TorchServe archives.")
+app.add_typer(action_skeleton_app, name="action-skeleton")
 index_app = typer.Typer(help="Scoring indexes: keypoint datasets and FAISS indexes.")
 app.add_typer(index_app, name="index")
 
@@ -266,18 +268,11 @@ def demo(
 ) -> None:
     """The whole system end to end: archives, TorchServe and the four services, one analysis
     (report JSON, annotated mp4, score plot), then everything stopped."""
-    from action_service.archive import build_action_archive
-    from client.stack import LocalStack, StackConfig
-    from pose_service.archive import build_pose_archive
+    from client.stack import LocalStack, StackConfig, build_archives
 
     config = StackConfig(workdir=out / "stack")
-    for name, build, weights in (
-        ("pose", build_pose_archive, Path("models/pose/hrnet_compact.safetensors")),
-        ("action", build_action_archive, Path("models/action/r3d_compact.safetensors")),
-    ):
-        if not weights.is_file():
-            raise CLIError(f"no {name} weights at {weights}: run from the repository root")
-        typer.echo(f"wrote {build(weights, config.model_store)}")
+    for archive in build_archives(Path("models"), config.model_store):
+        typer.echo(f"wrote {archive}")
     if video is None:
         video = out / f"sample_{exercise}.mp4"
         typer.echo(f"rendering a sample {exercise} clip with the gym: {video}")
@@ -629,9 +624,10 @@ for _name, (_module, _summary) in _SERVICES.items():
 
 @serve_app.command("all")
 def serve_all(
-    model_store: Annotated[Path, typer.Option(help="Folder with pose.mar and action.mar.")] = Path(
-        "build/model-store"
-    ),
+    model_store: Annotated[
+        Path,
+        typer.Option(help="Folder with pose.mar, action.mar and (optional) action_keypoints.mar."),
+    ] = Path("build/model-store"),
     index_dir: Annotated[Path, typer.Option(help="Scoring index directory.")] = Path(
         "models/scoring"
     ),
@@ -777,29 +773,40 @@ def eval_scoring(
     typer.echo(rows_json(rows) if as_json else markdown_table(rows))
 
 
-def _add_archive_command(group: typer.Typer, model: str, builder: str) -> None:
-    """`fitness MODEL archive`: `builder` ("module.function") writes MODEL.mar."""
+def _add_archive_command(group: typer.Typer, model: str, builder: str, trainer: str) -> None:
+    """`fitness ... archive`: `builder` ("module.function") writes MODEL.mar from the weights
+    the `trainer` command writes."""
 
     @group.command(
         "archive",
         help=f"Build {model}.mar for TorchServe: the weights, the handler and its batching config.",
     )
     def archive(
-        weights: Annotated[Path, typer.Option(help="Weights written by `fitness train`.")],
+        weights: Annotated[Path, typer.Option(help="Weights written by training.")],
         out: Annotated[Path, typer.Option(help="Model store folder for the archive.")] = Path(
             "build/model-store"
         ),
         version: Annotated[str, typer.Option(help="Archive version.")] = "1.0",
     ) -> None:
         if not weights.is_file():
-            raise CLIError(f"no weights at {weights}: train first with `fitness train {model}`")
+            raise CLIError(f"no weights at {weights}: train first with `{trainer}`")
         module, function = builder.rsplit(".", 1)
         build = getattr(importlib.import_module(module), function)
         typer.echo(f"wrote {build(weights, out, version)}")
 
 
-_add_archive_command(pose_app, "pose", "pose_service.archive.build_pose_archive")
-_add_archive_command(action_app, "action", "action_service.archive.build_action_archive")
+_add_archive_command(
+    pose_app, "pose", "pose_service.archive.build_pose_archive", "fitness train pose"
+)
+_add_archive_command(
+    action_app, "action", "action_service.archive.build_action_archive", "fitness train action"
+)
+_add_archive_command(
+    action_skeleton_app,
+    "action_keypoints",
+    "action_service.archive.build_action_archive",
+    "fitness action-skeleton train",
+)
 
 
 def main(argv: list[str] | None = None) -> None:

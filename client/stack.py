@@ -1,6 +1,7 @@
 """The whole system on one machine (`fitness serve all`): TorchServe with the pose and action
-archives, then the pose, action, scoring and gateway services, each started once the one
-before reports SERVING, and stopped in reverse order."""
+archives (and the keypoint classifier's when it is built), then the pose, action, scoring and
+gateway services, each started once the one before reports SERVING, and stopped in reverse
+order."""
 
 from __future__ import annotations
 
@@ -16,8 +17,28 @@ from typing import Self
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from action_service.archive import KEYPOINT_MODEL_NAME, build_action_archive
 from common.errors import BackendUnavailableError
 from common.torchserve import TorchServe
+from pose_service.archive import build_pose_archive
+
+# Model name to archive file: the two the stack needs (the keypoint classifier's is optional).
+ARCHIVES = {"pose": "pose.mar", "action": "action.mar"}
+
+
+def build_archives(models: Path, model_store: Path) -> list[Path]:
+    """Archives the shipped weights under `models` into `model_store`: pose, action and, when
+    its weights exist, the keypoint classifier."""
+    pose = models / "pose" / "hrnet_compact.safetensors"
+    action = models / "action" / "r3d_compact.safetensors"
+    keypoints = models / "action" / "skeleton_tcn.safetensors"
+    for weights in (pose, action):
+        if not weights.is_file():
+            raise FileNotFoundError(f"no weights at {weights}: run from the repository root")
+    archives = [build_pose_archive(pose, model_store), build_action_archive(action, model_store)]
+    if keypoints.is_file():
+        archives.append(build_action_archive(keypoints, model_store))
+    return archives
 
 
 @dataclass
@@ -81,16 +102,19 @@ class LocalStack:
         """Starts everything; on any failure stops what started and re-raises."""
         config = self.config
         config.workdir.mkdir(parents=True, exist_ok=True)
-        for archive in ("pose.mar", "action.mar"):
+        for name, archive in ARCHIVES.items():
             if not (config.model_store / archive).is_file():
                 raise FileNotFoundError(
-                    f"no {archive} in {config.model_store}: build it with "
-                    f"`fitness {archive.split('.')[0]} archive`"
+                    f"no {archive} in {config.model_store}: build it with `fitness {name} archive`"
                 )
+        models = dict(ARCHIVES)
+        keypoint_archive = f"{KEYPOINT_MODEL_NAME}.mar"
+        if (config.model_store / keypoint_archive).is_file():
+            models[KEYPOINT_MODEL_NAME] = keypoint_archive
         try:
             self.torchserve = TorchServe(
                 config.model_store,
-                {"pose": "pose.mar", "action": "action.mar"},
+                models,
                 config.workdir / "torchserve",
                 startup_seconds=config.startup_seconds,
             ).start()
@@ -103,7 +127,12 @@ class LocalStack:
                 self.torchserve.inference_token(),
             ]
             self._service("pose", "pose_service.server", config.pose_port, model_flags)
-            self._service("action", "action_service.server", config.action_port, model_flags)
+            action_flags = (
+                [*model_flags, "--keypoint-torchserve-model", KEYPOINT_MODEL_NAME]
+                if KEYPOINT_MODEL_NAME in models
+                else [*model_flags, "--no-keypoints"]
+            )
+            self._service("action", "action_service.server", config.action_port, action_flags)
             self._service(
                 "scoring",
                 "scoring_service.server",

@@ -12,13 +12,11 @@ from pathlib import Path
 import grpc
 import pytest
 
-from action_service.archive import build_action_archive
 from client.analyze import analyze_video
-from client.stack import LocalStack, StackConfig
+from client.stack import LocalStack, StackConfig, build_archives
 from common.channels import open_channel
 from common.fitness.v1 import gateway_pb2, gateway_pb2_grpc
 from common.torchserve import free_port
-from pose_service.archive import build_pose_archive
 from synth.dataset import render_clip
 
 MODELS = Path(__file__).parents[1] / "models"
@@ -40,8 +38,7 @@ def videos(tmp_path_factory) -> dict[str, Path]:
 def stack(tmp_path_factory) -> Iterator[LocalStack]:
     folder = tmp_path_factory.mktemp("stack")
     store = folder / "model-store"
-    build_pose_archive(MODELS / "pose" / "hrnet_compact.safetensors", store)
-    build_action_archive(MODELS / "action" / "r3d_compact.safetensors", store)
+    build_archives(MODELS, store)
     ports = {name: free_port() for name in ("gateway", "pose", "action", "scoring")}
     config = StackConfig(
         model_store=store,
