@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -343,7 +344,19 @@ Examples:
     fitness synth videos --out data/gym --groups 25 --clips 4
 
     fitness synth videos --out /tmp/tiny --groups 2 --clips 1 --dry-run
+
+    fitness synth videos --out data/gym_other --movements other --groups 25 --clips 1
+
+    fitness synth videos --out data/gym_shift --first-group 31 --groups 5 --clips 1 \
+        --appearance-shift
 """
+
+
+class MovementSet(StrEnum):
+    """Which movements a synthetic set shows."""
+
+    exercises = "exercises"
+    other = "other"
 
 
 @synth_app.command("videos", epilog=SYNTH_VIDEOS_EXAMPLES)
@@ -355,16 +368,34 @@ def synth_videos(
     short_side: Annotated[int, typer.Option(min=64, help="Short side of the frames.")] = 240,
     workers: Annotated[int, typer.Option(min=1, help="Rendering processes.")] = os.cpu_count() or 1,
     dry_run: Annotated[bool, typer.Option(help="List what would be written.")] = False,
+    movements: Annotated[
+        MovementSet,
+        typer.Option(help="The eight exercises, or other movements (standing, walking, ...)."),
+    ] = MovementSet.exercises,
+    first_group: Annotated[
+        int, typer.Option(min=1, max=99, help="First performer group: later ones are fresh.")
+    ] = 1,
+    appearance_shift: Annotated[
+        bool,
+        typer.Option(help="Rooms, light and people unlike training; motion and camera alike."),
+    ] = False,
 ) -> None:
     """Render exercise videos in UCF101's layout with split lists and a labels JSON each."""
     from synth.dataset import plan_videos, write_videos
+    from synth.exercises import EXERCISES, OTHER_MOVEMENTS
 
     entries = plan_videos(
-        groups=groups, clips_per_group=clips, root_seed=seed, short_side=short_side
+        groups=groups,
+        clips_per_group=clips,
+        root_seed=seed,
+        short_side=short_side,
+        exercises=EXERCISES if movements is MovementSet.exercises else OTHER_MOVEMENTS,
+        first_group=first_group,
+        appearance_shift=appearance_shift,
     )
     if dry_run:
         for entry in entries:
-            split = "test" if entry.spec.held_out else "train"
+            split = "test" if entry.tested else "train"
             typer.echo(
                 f"{split}\t{entry.relative_path}\t{entry.spec.width}x{entry.spec.height}"
                 f"@{entry.spec.fps:g}"

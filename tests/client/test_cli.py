@@ -168,3 +168,20 @@ def test_index_build_of_a_folder_that_is_no_keypoint_dataset_exits_2(tmp_path, c
     assert "videos.json" in err
     assert "not a keypoint dataset" in err
     assert "Traceback" not in err
+
+
+def test_synth_videos_plans_other_movements_and_appearance_shift_sets(tmp_path, capsys):
+    out = str(tmp_path / "gym")
+    args = ["synth", "videos", "--out", out, "--clips", "1", "--dry-run"]
+    code, listed, _ = run_cli([*args, "--movements", "other", "--groups", "25"], capsys)
+    assert code == 0
+    rows = [line.split("\t") for line in listed.splitlines()]
+    assert {row[1].split("/")[0] for row in rows} == {"Standing", "Stretching", "Walking"}
+    assert sum(row[0] == "test" for row in rows) == 3 * 7
+    code, listed, _ = run_cli(
+        [*args, "--groups", "2", "--first-group", "31", "--appearance-shift"], capsys
+    )
+    assert code == 0
+    rows = [line.split("\t") for line in listed.splitlines()]
+    assert len(rows) == 8 * 2
+    assert all(row[0] == "test" and "_g3" in row[1] for row in rows)
