@@ -12,6 +12,11 @@ short side; the 3D ResNet crops 112) to the action service's stream, at most the
 slower consumer instead of filling memory. An exercise hint skips recognition; the scoring
 service is asked first whether it can score that exercise, before any model runs.
 
+Without a hint, the exercise is decided once every frame is posed: the keypoint classifier
+reads the whole pose sequence, and its answer is fused with the 3D ResNet's (`gateway.fusion`;
+either recogniser alone when the request or `--recognizer` says so). When the verdict is none
+of the exercises, or uncertain, the report says so and nothing is scored.
+
 Poses come back in decoded pixels and are scaled to the video's upright size. Once the
 exercise is known, every pose response is scored with everything posed so far and the new
 frames' scores streamed (when asked); the final score of the whole sequence is the report's.
@@ -57,13 +62,14 @@ from common.images import encode_image
 from common.interceptors import ANALYSIS_ID_METADATA_KEY
 from common.video import VideoFrame, VideoInfo, VideoReader
 from gateway.feedback import feedback
+from gateway.fusion import Fusion
+from gateway.recognition import EVERY_CLASS, recognizer_name, verdict
 from gateway.settings import GatewaySettings
 from gateway.upload import Upload
 
 ACTION_MAX_FRAMES = 900  # the action service's default `max_frames`
 ACTION_SHORT_SIDE = 128
 DECODE_BATCH = 16
-TOP_K = 3
 
 Stage = gateway_pb2.Progress.Stage
 T = TypeVar("T")
@@ -149,6 +155,7 @@ class Analysis:
 
     backends: Backends
     settings: GatewaySettings
+    fusion: Fusion
     upload: Upload
     analysis_id: str
     deadline: float | None  # time.monotonic() by which the caller wants the report
@@ -156,6 +163,7 @@ class Analysis:
     events: asyncio.Queue = field(default_factory=asyncio.Queue)
     poses: list[common_pb2.FramePose] = field(default_factory=list)
     exercise: gateway_pb2.ExerciseRecognized | None = None
+    video_answer: action_pb2.RecognizeResponse | None = None
     _scored_frames: int = 0
     _decoded_size: tuple[int, int] = (0, 0)  # (width, height) of the decoded frames
     # Every call into the decoder, its closing included, runs on this one thread, in order:
@@ -233,18 +241,25 @@ class Analysis:
         pose_queue: asyncio.Queue[list[VideoFrame] | None] = asyncio.Queue(maxsize=bound)
         action_queue: asyncio.Queue[list[VideoFrame] | None] = asyncio.Queue(maxsize=bound)
         hint = self.upload.metadata.exercise_hint
+        recognizer = recognizer_name(self.options.recognizer, self.settings.recognizer)
         if hint:
             await self._check_scorable(hint)
             self._set_exercise(
-                gateway_pb2.ExerciseRecognized(exercise_id=hint, confidence=1.0, from_hint=True)
+                gateway_pb2.ExerciseRecognized(
+                    exercise_id=hint,
+                    confidence=1.0,
+                    from_hint=True,
+                    verdict=gateway_pb2.ExerciseRecognized.Verdict.VERDICT_RECOGNIZED,
+                )
             )
+        watch_video = not hint and recognizer != "keypoints"
         stages = [
             self._decode(
-                reader, pose_step, action_step, pose_queue, None if hint else action_queue
+                reader, pose_step, action_step, pose_queue, action_queue if watch_video else None
             ),
             self._estimate_poses(pose_queue, info, -(-info.frame_count // pose_step)),
         ]
-        if not hint:
+        if watch_video:
             stages.append(self._recognise(action_queue, info.fps / action_step))
         if sequential:
             try:
@@ -260,6 +275,8 @@ class Analysis:
                         group.create_task(stage)
             except ExceptionGroup as group_error:
                 raise _first_error(group_error) from None
+        if not hint:
+            await self._decide(info, recognizer)
         await self._finish(info)
 
     async def _decode(
@@ -320,21 +337,36 @@ class Analysis:
                 if batch:
                     frames = await asyncio.to_thread(_frame_messages, batch, ACTION_SHORT_SIDE)
                     yield action_pb2.RecognizeRequest(
-                        frames=frames, fps=fps if first else 0.0, top_k=TOP_K if first else 0
+                        frames=frames,
+                        fps=fps if first else 0.0,
+                        top_k=EVERY_CLASS if first else 0,
                     )
                     first = False
 
-        response = await self._backend(
+        self.video_answer = await self._backend(
             "action", self.backends.action.Recognize(requests(), **self._call_options())
         )
-        best = response.top_k[0]
-        self._set_exercise(
-            gateway_pb2.ExerciseRecognized(
-                exercise_id=best.exercise_id,
-                confidence=best.probability,
-                top_k=response.top_k,
+
+    async def _decide(self, info: VideoInfo, recognizer: str) -> None:
+        """Asks the keypoint classifier (unless the 3D ResNet decides alone) and sets the
+        verdict. Fused recognition falls back to the 3D ResNet where the action service has
+        no keypoint model."""
+        keypoint_answer = None
+        if recognizer != "video":
+            if not self.poses:
+                raise InvalidInputError("no frame of the video could be posed")
+            request = action_pb2.RecognizeKeypointsRequest(
+                poses=self.poses, fps=info.fps, top_k=EVERY_CLASS
             )
-        )
+            try:
+                keypoint_answer = await self._backend(
+                    "action",
+                    self.backends.action.RecognizeKeypoints(request, **self._call_options()),
+                )
+            except NotReadyError:
+                if recognizer == "keypoints" or self.video_answer is None:
+                    raise
+        self._set_exercise(verdict(self.fusion, recognizer, self.video_answer, keypoint_answer))
 
     async def _check_scorable(self, exercise_id: str) -> None:
         """Refuses a hinted exercise the scoring service cannot score, before any pose work."""
@@ -390,11 +422,20 @@ class Analysis:
         return scores
 
     async def _finish(self, info: VideoInfo) -> None:
+        assert self.exercise is not None
+        if self.exercise.verdict != self.exercise.Verdict.VERDICT_RECOGNIZED:
+            self._report(info, None, [self.exercise.reason])
+            return
         self._progress(Stage.STAGE_SCORE, 0, len(self.poses))
         scores = await self._stream_scores(info, final=True)
         if scores is None:
             raise InvalidInputError("no frame of the video could be posed")
         self._progress(Stage.STAGE_SCORE, len(self.poses), len(self.poses))
+        self._report(info, scores, feedback(scores))
+
+    def _report(
+        self, info: VideoInfo, scores: scoring_pb2.ScoreResponse | None, lines: list[str]
+    ) -> None:
         report = gateway_pb2.Report(
             analysis_id=self.analysis_id,
             file_name=self.upload.metadata.file_name,
@@ -402,7 +443,7 @@ class Analysis:
             exercise=self.exercise,
             poses=self.poses,
             scores=scores,
-            feedback=feedback(scores),
+            feedback=lines,
             elapsed_seconds=time.monotonic() - self.started,
         )
         self.events.put_nowait(gateway_pb2.AnalyzeVideoResponse(report=report))

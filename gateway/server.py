@@ -21,6 +21,7 @@ from common.fitness.v1 import (
 )
 from common.server import ServiceBinding, run_service, serve
 from gateway.analysis import Analysis, Backends, drain
+from gateway.fusion import Fusion
 from gateway.settings import GatewaySettings
 from gateway.upload import MIB, receive_upload
 
@@ -33,6 +34,7 @@ class Gateway(gateway_pb2_grpc.GatewayServicer):
     def __init__(self, backends: Backends, settings: GatewaySettings) -> None:
         self.backends = backends
         self.settings = settings
+        self.fusion = Fusion.load(settings.fusion) if settings.fusion.is_file() else Fusion()
         self._slots = asyncio.Semaphore(settings.max_analyses)
 
     @contextlib.asynccontextmanager
@@ -80,7 +82,12 @@ class Gateway(gateway_pb2_grpc.GatewayServicer):
             upload = receiving.result()
             try:
                 analysis = Analysis(
-                    self.backends, self.settings, upload, uuid.uuid4().hex[:12], deadline
+                    self.backends,
+                    self.settings,
+                    self.fusion,
+                    upload,
+                    uuid.uuid4().hex[:12],
+                    deadline,
                 )
                 async for event in analysis.run():
                     yield event

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -44,6 +45,16 @@ class GatewaySettings(ServerSettings):
         "parallel",
         description="parallel: decode, pose and recognition at once; sequential: one after "
         "another (the baseline `make bench` compares with).",
+    )
+    recognizer: Literal["fused", "video", "keypoints"] = Field(
+        "fused",
+        description="Who names the exercise when a request does not choose: both recognisers "
+        "fused, the 3D ResNet alone or the keypoint classifier alone.",
+    )
+    fusion: Path = Field(
+        Path("models/action/fusion.json"),
+        description="Fitted calibration, weight and thresholds of the recognisers "
+        "(`fitness train fusion`); built-in defaults where the file is missing.",
     )
     backend_timeout_seconds: float = Field(
         300.0, gt=0, description="Deadline of each backend call when the caller set none."

@@ -4,6 +4,7 @@ models): uploads in, events out, clear statuses for bad uploads and broken backe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,16 +13,20 @@ import grpc
 import pytest
 import torch
 
-from action_service.checkpoint import save_checkpoint
+from action_service.checkpoint import save_checkpoint, save_skeleton_checkpoint
+from action_service.classes import EXERCISES, KEYPOINT_CLASSES, NONE
 from action_service.model import build_model
-from action_service.classes import EXERCISES
+from action_service.sequences import FEATURES
 from action_service.server import binding as action_binding
 from action_service.server import create_backend as action_backend
+from action_service.server import create_keypoint_backend
 from action_service.settings import ActionSettings
+from action_service.skeleton_model import skeleton_tcn
 from client.analyze import upload_requests
 from common.channels import open_channel
 from common.fitness.v1 import gateway_pb2, gateway_pb2_grpc
 from common.server import RunningServer, start_server
+from gateway.fusion import Fusion
 from gateway.server import binding as gateway_binding
 from gateway.server import open_backends
 from gateway.settings import GatewaySettings
@@ -37,10 +42,31 @@ from scoring_service.settings import ScoringSettings
 REALCLIPS = Path(__file__).parents[1] / "data" / "realclips"
 
 
+def biased_keypoint_model(path: Path, answer: str) -> Path:
+    """A keypoint classifier that always answers `answer`."""
+    torch.manual_seed(0)
+    model = skeleton_tcn(FEATURES, len(KEYPOINT_CLASSES), width=16)
+    with torch.no_grad():
+        model.fc.bias[KEYPOINT_CLASSES.index(answer)] = 50.0
+    save_skeleton_checkpoint(
+        model, in_features=FEATURES, width=16, classes=KEYPOINT_CLASSES, path=path
+    )
+    return path
+
+
+@dataclass(frozen=True)
+class Models:
+    action: Path
+    index: Path
+    squats: Path  # a keypoint classifier answering BodyWeightSquats
+    none: Path  # one answering none
+
+
 @pytest.fixture(scope="module")
-def models(tiny_ucf: Path, tmp_path_factory) -> tuple[Path, Path]:
+def models(tiny_ucf: Path, tmp_path_factory) -> Models:
     """Action weights that always answer BodyWeightSquats (recognition quality is the action
-    tests' business) and a scoring index built from the tiny set's exact keypoints."""
+    tests' business), keypoint classifiers answering squats or none, and a scoring index
+    built from the tiny set's exact keypoints."""
     folder = tmp_path_factory.mktemp("models")
     torch.manual_seed(0)
     weights = folder / "action.safetensors"
@@ -59,7 +85,12 @@ def models(tiny_ucf: Path, tmp_path_factory) -> tuple[Path, Path]:
         for path in sorted(tiny_ucf.glob("*/*.mp4"))
     ]
     build_index_dir(videos, load_catalogue(), folder / "index", source=str(tiny_ucf))
-    return weights, folder / "index"
+    return Models(
+        weights,
+        folder / "index",
+        biased_keypoint_model(folder / "squats.safetensors", "BodyWeightSquats"),
+        biased_keypoint_model(folder / "none.safetensors", NONE),
+    )
 
 
 @dataclass
@@ -71,19 +102,35 @@ class System:
     stub: gateway_pb2_grpc.GatewayStub
 
 
-@pytest.fixture
-async def system(models) -> AsyncIterator[System]:
-    weights, index = models
+@contextlib.asynccontextmanager
+async def running_system(
+    models: Models, keypoint_weights: Path | None, fusion: Path | None = None
+) -> AsyncIterator[System]:
+    """The four services on loopback; the action service without a keypoint classifier
+    where `keypoint_weights` is None."""
     pose_settings = PoseSettings(port=0, backend="in_process")
     pose = await start_server(
         pose_settings, [pose_binding(pose_backend(pose_settings), pose_settings)]
     )
-    action_settings = ActionSettings(port=0, backend="in_process", weights=weights)
-    action = await start_server(
-        action_settings, [action_binding(action_backend(action_settings), action_settings)]
+    action_settings = ActionSettings(
+        port=0,
+        backend="in_process",
+        weights=models.action,
+        keypoints=keypoint_weights is not None,
+        keypoint_weights=keypoint_weights or models.squats,
     )
-    scoring_settings = ScoringSettings(port=0, index_dir=index)
-    store = IndexStore(index, load_catalogue())
+    action = await start_server(
+        action_settings,
+        [
+            action_binding(
+                action_backend(action_settings),
+                action_settings,
+                create_keypoint_backend(action_settings),
+            )
+        ],
+    )
+    scoring_settings = ScoringSettings(port=0, index_dir=models.index)
+    store = IndexStore(models.index, load_catalogue())
     scoring = await start_server(scoring_settings, [scoring_binding(store, scoring_settings)])
     settings = GatewaySettings(
         port=0,
@@ -93,15 +140,24 @@ async def system(models) -> AsyncIterator[System]:
         max_upload_mb=2,
         max_side=1920,
         max_analyses=2,
+        fusion=fusion or Path("no-fusion.json"),
     )
     backends, channels = open_backends(settings)
     gateway = await start_server(settings, [gateway_binding(backends, settings)])
-    async with open_channel(f"127.0.0.1:{gateway.port}", max_attempts=1) as channel:
-        yield System(pose, action, scoring, gateway, gateway_pb2_grpc.GatewayStub(channel))
-    for server in (gateway, pose, action, scoring):
-        await server.stop(None)
-    for channel in channels:
-        await channel.close()
+    try:
+        async with open_channel(f"127.0.0.1:{gateway.port}", max_attempts=1) as channel:
+            yield System(pose, action, scoring, gateway, gateway_pb2_grpc.GatewayStub(channel))
+    finally:
+        for server in (gateway, pose, action, scoring):
+            await server.stop(None)
+        for channel in channels:
+            await channel.close()
+
+
+@pytest.fixture
+async def system(models: Models) -> AsyncIterator[System]:
+    async with running_system(models, models.squats) as running:
+        yield running
 
 
 def squat_video(tiny_ucf: Path) -> Path:
@@ -152,15 +208,91 @@ async def test_poses_come_back_in_the_videos_own_pixels(system, tiny_ucf):
         assert all(0 <= k.x <= width and 0 <= k.y <= height for k in pose.pose.keypoints)
 
 
-async def test_without_a_hint_the_exercise_is_recognised_then_scored(system, tiny_ucf):
+Recognizer = gateway_pb2.Recognizer
+Verdict = gateway_pb2.ExerciseRecognized.Verdict
+
+
+def recognised(events: list[gateway_pb2.AnalyzeVideoResponse]) -> gateway_pb2.ExerciseRecognized:
+    [exercise] = [e.exercise for e in events if e.WhichOneof("event") == "exercise"]
+    return exercise
+
+
+async def test_without_a_hint_both_recognisers_are_fused_then_the_exercise_scored(system, tiny_ucf):
     events = await analyse(system.stub, upload_requests(squat_video(tiny_ucf), "", None))
-    exercise = [e.exercise for e in events if e.WhichOneof("event") == "exercise"]
-    assert len(exercise) == 1
-    assert not exercise[0].from_hint
-    assert exercise[0].exercise_id == "BodyWeightSquats"
-    assert exercise[0].confidence > 0.99
-    assert len(exercise[0].top_k) == 3
+    exercise = recognised(events)
+    assert not exercise.from_hint
+    assert exercise.verdict == Verdict.VERDICT_RECOGNIZED
+    assert exercise.recognizer == Recognizer.RECOGNIZER_FUSED
+    assert exercise.exercise_id == "BodyWeightSquats"
+    assert exercise.confidence > 0.99
+    assert len(exercise.top_k) == 3
+    assert [a.recognizer for a in exercise.answers] == [
+        Recognizer.RECOGNIZER_VIDEO,
+        Recognizer.RECOGNIZER_KEYPOINTS,
+    ]
+    assert all(a.model_name and a.top_k[0].exercise_id == "BodyWeightSquats"
+               for a in exercise.answers)  # fmt: skip
     assert events[-1].report.scores.exercise_id == "BodyWeightSquats"
+
+
+@pytest.mark.parametrize(
+    ("choice", "answering"),
+    [(Recognizer.RECOGNIZER_VIDEO, Recognizer.RECOGNIZER_VIDEO),
+     (Recognizer.RECOGNIZER_KEYPOINTS, Recognizer.RECOGNIZER_KEYPOINTS)],
+)  # fmt: skip
+async def test_either_recogniser_alone_can_be_chosen(system, tiny_ucf, choice, answering):
+    options = gateway_pb2.AnalysisOptions(recognizer=choice)
+    events = await analyse(system.stub, upload_requests(squat_video(tiny_ucf), "", options))
+    exercise = recognised(events)
+    assert exercise.recognizer == choice
+    assert [a.recognizer for a in exercise.answers] == [answering]
+    assert exercise.exercise_id == "BodyWeightSquats"
+    assert events[-1].report.scores.exercise_id == "BodyWeightSquats"
+
+
+async def test_a_video_of_none_of_the_exercises_is_reported_without_scores(models, tiny_ucf):
+    async with running_system(models, models.none) as system:
+        options = gateway_pb2.AnalysisOptions(stream_frame_scores=True)
+        events = await analyse(system.stub, upload_requests(squat_video(tiny_ucf), "", options))
+    exercise = recognised(events)
+    assert exercise.verdict == Verdict.VERDICT_NONE
+    assert exercise.exercise_id == ""
+    assert exercise.top_k[0].exercise_id == NONE
+    assert "none of the exercises" in exercise.reason
+    report = events[-1].report
+    assert not report.HasField("scores")
+    assert "frame_scores" not in kinds(events)
+    assert report.feedback == [exercise.reason]
+    assert len(report.poses) > 0
+
+
+async def test_recognisers_unsure_of_the_exercise_give_an_uncertain_report(
+    models, tiny_ucf, tmp_path
+):
+    flat = Fusion(video_temperature=100.0, keypoint_temperature=100.0).save(
+        tmp_path / "fusion.json"
+    )
+    async with running_system(models, models.squats, flat) as system:
+        events = await analyse(system.stub, upload_requests(squat_video(tiny_ucf), "", None))
+    exercise = recognised(events)
+    assert exercise.verdict == Verdict.VERDICT_UNCERTAIN
+    assert exercise.confidence < 0.5
+    assert "could not tell" in exercise.reason
+    assert not events[-1].report.HasField("scores")
+
+
+async def test_without_a_keypoint_model_fusion_falls_back_to_the_3d_resnet(models, tiny_ucf):
+    async with running_system(models, None) as system:
+        events = await analyse(system.stub, upload_requests(squat_video(tiny_ucf), "", None))
+        exercise = recognised(events)
+        assert exercise.verdict == Verdict.VERDICT_RECOGNIZED
+        assert exercise.recognizer == Recognizer.RECOGNIZER_VIDEO
+        assert [a.recognizer for a in exercise.answers] == [Recognizer.RECOGNIZER_VIDEO]
+        options = gateway_pb2.AnalysisOptions(recognizer=Recognizer.RECOGNIZER_KEYPOINTS)
+        with pytest.raises(grpc.aio.AioRpcError) as failure:
+            await analyse(system.stub, upload_requests(squat_video(tiny_ucf), "", options))
+    assert failure.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert failure.value.details().startswith("action service")
 
 
 async def test_several_videos_at_once_all_complete(system, tiny_ucf):

@@ -1,0 +1,57 @@
+"""What a person sees of a report: the terminal's exercise line and the annotated video,
+for reports with and without scores."""
+
+from __future__ import annotations
+
+from client.cli import _exercise_line
+from client.visuals import annotate_video
+from common.fitness.v1 import common_pb2, gateway_pb2
+from common.video import probe_video
+from tests.common.clips import write_clip
+
+Verdict = gateway_pb2.ExerciseRecognized.Verdict
+
+
+def answer(recognizer: int, *pairs: tuple[str, float]) -> gateway_pb2.RecognizerAnswer:
+    return gateway_pb2.RecognizerAnswer(
+        recognizer=recognizer,
+        top_k=[common_pb2.ExerciseProbability(exercise_id=e, probability=p) for e, p in pairs],
+    )
+
+
+def test_the_exercise_line_names_the_verdict_and_each_recognisers_answer():
+    found = gateway_pb2.ExerciseRecognized(
+        exercise_id="PushUps",
+        confidence=0.91,
+        verdict=Verdict.VERDICT_RECOGNIZED,
+        recognizer=gateway_pb2.RECOGNIZER_FUSED,
+        answers=[
+            answer(gateway_pb2.RECOGNIZER_VIDEO, ("PushUps", 0.7), ("WallPushups", 0.2)),
+            answer(gateway_pb2.RECOGNIZER_KEYPOINTS, ("PushUps", 0.95)),
+        ],
+    )
+    line = _exercise_line(found)
+    assert line.startswith("exercise: PushUps (91% sure, fused)")
+    assert "video: PushUps 70%, WallPushups 20%" in line
+    assert "keypoints: PushUps 95%" in line
+    none = gateway_pb2.ExerciseRecognized(confidence=0.8, verdict=Verdict.VERDICT_NONE)
+    assert "none of the exercises" in _exercise_line(none)
+    unsure = gateway_pb2.ExerciseRecognized(
+        confidence=0.3,
+        verdict=Verdict.VERDICT_UNCERTAIN,
+        top_k=[common_pb2.ExerciseProbability(exercise_id="Lunges", probability=0.3)],
+    )
+    assert "uncertain (best guess Lunges, 30%" in _exercise_line(unsure)
+    hinted = gateway_pb2.ExerciseRecognized(exercise_id="Lunges", from_hint=True)
+    assert _exercise_line(hinted) == "exercise: Lunges (from your hint)"
+
+
+def test_a_report_without_scores_is_annotated_with_its_verdict(tmp_path):
+    video = tmp_path / "clip.mp4"
+    write_clip(video, frames=6, fps=10)
+    report = gateway_pb2.Report(
+        file_name="clip.mp4",
+        exercise=gateway_pb2.ExerciseRecognized(verdict=Verdict.VERDICT_NONE),
+    )
+    out = annotate_video(video, report, tmp_path / "annotated.mp4")
+    assert probe_video(out).frame_count == 6
