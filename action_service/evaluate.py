@@ -1,7 +1,10 @@
-"""Held-out accuracy of an action model on a UCF101-format test list (`fitness eval action`).
+"""Held-out accuracy of the action models: the 3D ResNet on a UCF101-format test list
+(`fitness eval action`), the keypoint classifier on keypoint datasets of held-out videos
+(`fitness eval action-skeleton`).
 
-Every listed video is read whole (thinned to about 25 fps), its evaluation clips go through
-the model and their probabilities are averaged, exactly as the service recognises a video.
+For the 3D ResNet every listed video is read whole (thinned to about 25 fps), its evaluation
+clips go through the model and their probabilities are averaged, exactly as the service
+recognises a video; the keypoint classifier reads each video's poses as the service does.
 Reported: top-1 accuracy, accuracy per class and the confusion matrix (rows: true class in
 `classInd.txt` order; columns: the model's classes), also drawn as a PNG.
 """
@@ -16,8 +19,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from action_service.classes import KEYPOINT_CLASSES
 from action_service.dataset import read_classes, read_frames, read_split
-from action_service.inference import ActionPredictor
+from action_service.inference import ActionPredictor, KeypointPredictor
+from action_service.skeleton_dataset import labelled_sequences
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,24 @@ def evaluate(
         if progress:
             progress(1)
     return ActionMetrics(true_classes, list(predictor.classes), confusion)
+
+
+def evaluate_keypoints(
+    predictor: KeypointPredictor,
+    folders: list[Path],
+    progress: Callable[[int], None] | None = None,
+) -> ActionMetrics:
+    """Recognises every posed video of the keypoint datasets in `folders`; rows are
+    `KEYPOINT_CLASSES` (videos of other movements count as "none")."""
+    sequences = labelled_sequences(folders)
+    if not sequences:
+        raise ValueError(f"no posed video in {', '.join(map(str, folders))}")
+    confusion = np.zeros((len(KEYPOINT_CLASSES), len(predictor.classes)), np.int64)
+    for item in sequences:
+        confusion[item.label, int(np.argmax(predictor.probabilities(item.sequence)))] += 1
+        if progress:
+            progress(1)
+    return ActionMetrics(list(KEYPOINT_CLASSES), list(predictor.classes), confusion)
 
 
 def metrics_json(metrics: ActionMetrics) -> str:

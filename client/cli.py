@@ -161,6 +161,44 @@ _STAGE_NAMES = {
 }
 
 
+class RecognizerChoice(StrEnum):
+    """Which exercise recogniser a request asks for."""
+
+    default = "default"
+    fused = "fused"
+    video = "video"
+    keypoints = "keypoints"
+
+
+_RECOGNIZERS = {
+    RecognizerChoice.default: gateway_pb2.RECOGNIZER_UNSPECIFIED,
+    RecognizerChoice.fused: gateway_pb2.RECOGNIZER_FUSED,
+    RecognizerChoice.video: gateway_pb2.RECOGNIZER_VIDEO,
+    RecognizerChoice.keypoints: gateway_pb2.RECOGNIZER_KEYPOINTS,
+}
+
+
+def _exercise_line(found: gateway_pb2.ExerciseRecognized) -> str:
+    """One line on what the video shows, for the terminal."""
+    if found.from_hint:
+        return f"exercise: {found.exercise_id} (from your hint)"
+    who = gateway_pb2.Recognizer.Name(found.recognizer).removeprefix("RECOGNIZER_").lower()
+    answers = "; ".join(
+        gateway_pb2.Recognizer.Name(a.recognizer).removeprefix("RECOGNIZER_").lower()
+        + ": "
+        + ", ".join(f"{p.exercise_id} {p.probability:.0%}" for p in a.top_k)
+        for a in found.answers
+    )
+    if found.verdict == found.Verdict.VERDICT_RECOGNIZED:
+        head = f"exercise: {found.exercise_id} ({found.confidence:.0%} sure, {who})"
+    elif found.verdict == found.Verdict.VERDICT_NONE:
+        head = f"exercise: none of the exercises ({found.confidence:.0%} sure, {who})"
+    else:
+        best = found.top_k[0].exercise_id if found.top_k else "?"
+        head = f"exercise: uncertain (best guess {best}, {found.confidence:.0%}, {who})"
+    return f"{head}\n  {answers}" if answers else head
+
+
 @app.command(epilog=ANALYZE_EXAMPLES)
 def analyze(
     video: Annotated[Path, typer.Argument(help="The exercise video to analyse.")],
@@ -175,11 +213,17 @@ def analyze(
     plot: Annotated[Path | None, typer.Option(help="Write the scores over time (PNG).")] = None,
     sample_fps: Annotated[float, typer.Option(min=0.0, help="Frames analysed per second.")] = 0.0,
     scorer: Annotated[str, typer.Option(help="Scoring algorithm (pose or paper).")] = "",
+    recognizer: Annotated[
+        RecognizerChoice,
+        typer.Option(help="Who names the exercise: the gateway's default, both fused, or one."),
+    ] = RecognizerChoice.default,
 ) -> None:
     """Analyse a video: exercise, per-joint and overall scores, feedback in words."""
     if not video.is_file():
         raise CLIError(f"no file at {video}: check the path")
-    options = gateway_pb2.AnalysisOptions(sample_fps=sample_fps, scorer=scorer)
+    options = gateway_pb2.AnalysisOptions(
+        sample_fps=sample_fps, scorer=scorer, recognizer=_RECOGNIZERS[recognizer]
+    )
     _analyze_and_report(video, gateway, exercise, options, json_out, annotated, plot)
 
 
@@ -214,9 +258,7 @@ def _analyze_and_report(
                 total = event.progress.total or None
                 bar.update(tasks[stage], completed=event.progress.done, total=total)
             elif kind == "exercise":
-                found = event.exercise
-                source = "from your hint" if found.from_hint else f"{found.confidence:.0%} sure"
-                console.print(f"exercise: {found.exercise_id} ({source})")
+                console.print(_exercise_line(event.exercise))
 
         try:
             report = asyncio.run(
@@ -228,13 +270,15 @@ def _analyze_and_report(
             down = error.code() == grpc.StatusCode.UNAVAILABLE
             hint = " (is it running? `fitness serve all`)" if down else ""
             raise CLIError(f"{error.code().name}: {error.details()}{hint}") from None
-    table = Table(title=f"{report.file_name}: {report.exercise.exercise_id}")
-    table.add_column("joint")
-    table.add_column("score", justify="right")
-    for joint in report.scores.joints:
-        table.add_row(joint_name(joint.joint), f"{joint.score:.0f}")
-    table.add_row("[bold]overall[/bold]", f"[bold]{report.scores.overall:.0f}[/bold]")
-    Console().print(table)
+    scored = report.HasField("scores")
+    if scored:
+        table = Table(title=f"{report.file_name}: {report.exercise.exercise_id}")
+        table.add_column("joint")
+        table.add_column("score", justify="right")
+        for joint in report.scores.joints:
+            table.add_row(joint_name(joint.joint), f"{joint.score:.0f}")
+        table.add_row("[bold]overall[/bold]", f"[bold]{report.scores.overall:.0f}[/bold]")
+        Console().print(table)
     for line in report.feedback:
         typer.echo(f"- {line}")
     if json_out:
@@ -243,8 +287,10 @@ def _analyze_and_report(
         typer.echo(f"report: {json_out}")
     if annotated:
         typer.echo(f"annotated video: {annotate_video(video, report, annotated)}")
-    if plot:
+    if plot and scored:
         typer.echo(f"plot: {plot_scores(report, plot)}")
+    elif plot:
+        typer.echo("plot: none drawn, nothing was scored")
     return report
 
 
@@ -602,7 +648,7 @@ def eval_action(
     """Report top-1 and per-class accuracy on a held-out list and draw the confusion matrix."""
     from action_service.checkpoint import load_weights
     from action_service.dataset import read_classes, read_split
-    from action_service.evaluate import evaluate, metrics_json, write_confusion_png
+    from action_service.evaluate import evaluate, write_confusion_png
     from action_service.inference import ActionPredictor
     from common.device import pick_device
 
@@ -620,6 +666,13 @@ def eval_action(
     picture = write_confusion_png(
         metrics, confusion or weights.with_name(f"{weights.stem}_confusion.png")
     )
+    _print_metrics(metrics, picture, as_json)
+
+
+def _print_metrics(metrics: Any, picture: Path, as_json: bool) -> None:
+    """Prints an action model's `ActionMetrics`: JSON, or top-1 and a line per class."""
+    from action_service.evaluate import metrics_json
+
     if as_json:
         typer.echo(metrics_json(metrics))
         return
@@ -627,6 +680,244 @@ def eval_action(
     for name, accuracy in metrics.per_class.items():
         typer.echo(f"  {name:<20} {100 * accuracy:6.2f}%")
     typer.echo(f"confusion matrix: {picture}")
+
+
+TRAIN_SKELETON_EXAMPLES = """
+Examples:
+
+    fitness index dataset --videos data/gym --out data/keypoints_train_all --all-performances
+
+    fitness train action-skeleton --keypoints data/keypoints_train_all \\
+        --keypoints data/keypoints_other_train --out runs/skeleton
+"""
+
+
+@train_app.command("action-skeleton", epilog=TRAIN_SKELETON_EXAMPLES)
+def train_action_skeleton(
+    keypoints: Annotated[
+        list[Path],
+        typer.Option(help="Keypoint datasets (`index dataset --all-performances`); repeatable."),
+    ],
+    out: Annotated[Path, typer.Option(help="Folder for last.safetensors and last_state.pt.")],
+    width: Annotated[int, typer.Option(min=8, help="Channels of the temporal blocks.")] = 64,
+    epochs: Annotated[int, typer.Option(min=1)] = 60,
+    batch_size: Annotated[int, typer.Option(min=1)] = 64,
+    learning_rate: Annotated[float, typer.Option(min=0.0)] = 2e-3,
+    windows_per_video: Annotated[int, typer.Option(min=1, help="Random windows an epoch.")] = 8,
+    resume: Annotated[bool, typer.Option(help="Continue from OUT/last_state.pt.")] = False,
+    device: Annotated[str, typer.Option(help="auto (GPU when present), cpu or cuda.")] = "auto",
+) -> None:
+    """Train the keypoint classifier (the exercises and "none") on the pose model's keypoints."""
+    from action_service.skeleton_dataset import labelled_sequences
+    from action_service.train_skeleton import SkeletonTrainConfig, train_skeleton
+
+    for folder in keypoints:
+        if not (folder / "videos.json").is_file():
+            raise CLIError(f"{folder} is no keypoint dataset: run `fitness index dataset` first")
+    config = SkeletonTrainConfig(
+        keypoints=tuple(keypoints),
+        out=out,
+        width=width,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        windows_per_video=windows_per_video,
+        resume=resume,
+        device=device,
+    )
+    videos = len(labelled_sequences(keypoints))
+    _train_with_progress(
+        train_skeleton, config, total=videos * windows_per_video * epochs, epochs=epochs
+    )
+    typer.echo(f"weights: {out / 'last.safetensors'}")
+
+
+@eval_app.command("action-skeleton")
+def eval_action_skeleton(
+    weights: Annotated[Path, typer.Option(help="Keypoint classifier weights.")] = Path(
+        "models/action/skeleton_tcn.safetensors"
+    ),
+    keypoints: Annotated[
+        list[Path] | None,
+        typer.Option(help="Keypoint datasets of held-out videos; repeatable."),
+    ] = None,
+    confusion: Annotated[
+        Path | None, typer.Option(help="Confusion-matrix PNG (default: beside the weights).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Report the keypoint classifier's top-1 and per-class accuracy on held-out poses."""
+    from action_service.evaluate import evaluate_keypoints, write_confusion_png
+
+    predictor = _keypoint_predictor(weights)
+    folders = keypoints or [Path("data/keypoints_test")]
+    with _progress() as bar:
+        task = bar.add_task("recognising videos", total=None)
+        try:
+            metrics = evaluate_keypoints(
+                predictor, folders, progress=lambda n: bar.advance(task, n)
+            )
+        except (OSError, ValueError) as error:
+            raise CLIError(str(error)) from None
+    picture = write_confusion_png(
+        metrics, confusion or weights.with_name(f"{weights.stem}_confusion.png")
+    )
+    _print_metrics(metrics, picture, as_json)
+
+
+EVAL_RECOGNITION_EXAMPLES = """
+Examples:
+
+    fitness eval recognition --videos data/gym --keypoints data/keypoints_test \\
+        --records runs/recognition/test.json
+
+    fitness eval recognition --videos ../shared/realclips --none \\
+        --records runs/recognition/real.json
+"""
+
+
+@eval_app.command("recognition", epilog=EVAL_RECOGNITION_EXAMPLES)
+def eval_recognition(
+    videos: Annotated[Path, typer.Option(help="UCF101-format folder, or any folder with --none.")],
+    list_name: Annotated[str, typer.Option("--list", help="Split list to read.")] = (
+        "testlist01.txt"
+    ),
+    none: Annotated[
+        bool, typer.Option(help="Every video under VIDEOS shows none of the exercises.")
+    ] = False,
+    keypoints: Annotated[
+        Path | None,
+        typer.Option(help="Their keypoint dataset; without one the pose model runs here."),
+    ] = None,
+    records: Annotated[
+        Path | None,
+        typer.Option(help="JSON of both recognisers' answers: reused if present, else written."),
+    ] = None,
+    fusion: Annotated[Path, typer.Option(help="Fitted fusion (`train fusion`).")] = Path(
+        "models/action/fusion.json"
+    ),
+    action_weights: Annotated[Path, typer.Option(help="3D ResNet weights.")] = Path(
+        "models/action/r3d_compact.safetensors"
+    ),
+    keypoint_weights: Annotated[Path, typer.Option(help="Keypoint classifier weights.")] = Path(
+        "models/action/skeleton_tcn.safetensors"
+    ),
+    pose_weights: Annotated[Path, typer.Option(help="Pose model weights.")] = Path(
+        "models/pose/hrnet_compact.safetensors"
+    ),
+    title: Annotated[str, typer.Option(help="Title of the table.")] = "",
+) -> None:
+    """The 3D ResNet, the keypoint classifier and their fusion side by side on one set: top-1
+    and per-class accuracy, and the share of non-exercise videos answered none or uncertain."""
+    from gateway.fusion import Fusion
+    from gateway.recognition_eval import (
+        load_records,
+        save_records,
+        score,
+        score_table,
+    )
+
+    if records is not None and records.is_file():
+        found = load_records(records)
+    else:
+        found = _recognition_records(
+            videos,
+            None if none else list_name,
+            keypoints,
+            action_weights,
+            keypoint_weights,
+            pose_weights,
+        )
+        if records is not None:
+            save_records(found, records)
+    fitted = Fusion.load(fusion) if fusion.is_file() else Fusion()
+    typer.echo(score_table(title or str(videos), len(found), score(found, fitted)))
+
+
+def _recognition_records(
+    videos: Path,
+    list_name: str | None,
+    keypoints: Path | None,
+    action_weights: Path,
+    keypoint_weights: Path,
+    pose_weights: Path,
+) -> list:
+    from action_service.checkpoint import load_weights
+    from action_service.inference import ActionPredictor
+    from gateway.recognition_eval import (
+        collect_records,
+        listed_videos,
+        poses_from_dataset,
+        poses_from_model,
+    )
+
+    if not action_weights.is_file():
+        raise CLIError(f"no weights at {action_weights}: train first with `fitness train action`")
+    model, classes = load_weights(action_weights)
+    action = ActionPredictor(model.eval(), classes)
+    keypoint = _keypoint_predictor(keypoint_weights)
+    try:
+        listed = listed_videos(videos, list_name)
+        poses = (
+            poses_from_dataset(keypoints)
+            if keypoints is not None
+            else poses_from_model(_pose_backend(pose_weights))
+        )
+        with _progress() as bar:
+            task = bar.add_task("recognising videos", total=len(listed))
+            return collect_records(
+                videos, listed, action, keypoint, poses, lambda n: bar.advance(task, n)
+            )
+    except (OSError, ValueError) as error:
+        raise CLIError(str(error)) from None
+
+
+TRAIN_FUSION_EXAMPLES = """
+Examples:
+
+    fitness train fusion --records runs/recognition/val.json \\
+        --records runs/recognition/val_other.json
+"""
+
+
+@train_app.command("fusion", epilog=TRAIN_FUSION_EXAMPLES)
+def train_fusion(
+    records: Annotated[
+        list[Path],
+        typer.Option(help="Validation records (`eval recognition --records`); repeatable."),
+    ],
+    out: Annotated[Path, typer.Option(help="The fitted fusion.")] = Path(
+        "models/action/fusion.json"
+    ),
+) -> None:
+    """Fit the recognisers' temperatures, fusion weight and confidence thresholds on videos
+    neither model trained on (exercise videos and videos of none of them)."""
+    from gateway.fusion import fit_fusion
+    from gateway.recognition_eval import arrays, load_records
+
+    rows = []
+    for path in records:
+        if not path.is_file():
+            raise CLIError(f"no records at {path}: write them with `fitness eval recognition`")
+        rows += load_records(path)
+    try:
+        fitted = fit_fusion(*arrays(rows))
+    except ValueError as error:
+        raise CLIError(str(error)) from None
+    fitted.save(out)
+    typer.echo(json.dumps(asdict(fitted)))
+    typer.echo(f"wrote {out}")
+
+
+def _keypoint_predictor(weights: Path):
+    """The keypoint classifier in this process."""
+    from action_service.checkpoint import load_skeleton_weights
+    from action_service.inference import KeypointPredictor
+
+    if not weights.is_file():
+        raise CLIError(f"no weights at {weights}: train first with `fitness train action-skeleton`")
+    model, classes = load_skeleton_weights(weights)
+    return KeypointPredictor(model.eval(), classes)
 
 
 # `fitness serve NAME`: each service's own `main` parses its flags (listed by --help).
@@ -836,7 +1127,7 @@ _add_archive_command(
     action_skeleton_app,
     "action_keypoints",
     "action_service.archive.build_action_archive",
-    "fitness action-skeleton train",
+    "fitness train action-skeleton",
 )
 
 

@@ -34,11 +34,19 @@ def _keypoints(pose) -> np.ndarray:
     return np.array([(k.x, k.y, k.score) for k in pose.keypoints], np.float32)
 
 
+_VERDICT_WORDS = {
+    gateway_pb2.ExerciseRecognized.Verdict.VERDICT_NONE: "none of the exercises",
+    gateway_pb2.ExerciseRecognized.Verdict.VERDICT_UNCERTAIN: "exercise uncertain",
+}
+
+
 def annotate_video(video: Path, report: gateway_pb2.Report, out: Path) -> Path:
     """Writes `out` (H.264 mp4): every frame with the latest analysed pose drawn, each scored
-    joint coloured by its running score, and the running overall score in the corner."""
+    joint coloured by its running score, and the running overall score in the corner (or the
+    verdict, where nothing was scored)."""
     poses = {p.frame_index: _keypoints(p.pose) for p in report.poses}
     scores = {f.frame_index: f for f in report.scores.frames}
+    headline = report.exercise.exercise_id or _VERDICT_WORDS.get(report.exercise.verdict, "")
     overall_so_far, current_pose, current_score = 0.0, None, None
     seen = 0
     with VideoReader(video) as reader:
@@ -57,7 +65,7 @@ def annotate_video(video: Path, report: gateway_pb2.Report, out: Path) -> Path:
                         for joint in current_score.joints:
                             colors[joint.joint - 1] = score_color(joint.running_score)
                     draw_skeleton(image, current_pose, joint_colors=colors)
-                _label(image, f"{report.exercise.exercise_id}  {overall_so_far:.0f}/100")
+                _label(image, headline if not scores else f"{headline}  {overall_so_far:.0f}/100")
                 writer.write(image)
     return out
 
