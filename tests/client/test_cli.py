@@ -185,3 +185,74 @@ def test_synth_videos_plans_other_movements_and_appearance_shift_sets(tmp_path, 
     rows = [line.split("\t") for line in listed.splitlines()]
     assert len(rows) == 8 * 2
     assert all(row[0] == "test" and "_g3" in row[1] for row in rows)
+
+
+def test_the_keypoint_classifier_trains_evaluates_and_fuses_from_the_command_line(
+    tiny_ucf, tmp_path, capsys
+):
+    from tests.action_service.checkpoints import save_tiny_action_checkpoint
+
+    keypoints, runs = tmp_path / "keypoints", tmp_path / "skeleton"
+    dataset = ["index", "dataset", "--videos", str(tiny_ucf), "--labels", "--all-performances"]
+    assert run_cli([*dataset, "--out", str(keypoints)], capsys)[0] == 0
+    train = ["train", "action-skeleton", "--keypoints", str(keypoints), "--out", str(runs)]
+    code, out, _ = run_cli([*train, "--epochs", "2", "--width", "8"], capsys)
+    assert code == 0
+    weights = runs / "last.safetensors"
+    assert weights.is_file()
+    code, out, _ = run_cli(
+        ["eval", "action-skeleton", "--weights", str(weights), "--keypoints", str(keypoints),
+         "--json"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0
+    metrics = json.loads(out.strip().splitlines()[-1])
+    assert metrics["videos"] == 2
+    assert metrics["predicted_classes"][-1] == "none"
+
+    models = [
+        "--action-weights", str(save_tiny_action_checkpoint(tmp_path / "action.safetensors")),
+        "--keypoint-weights", str(weights),
+    ]  # fmt: skip
+    exercises, others = tmp_path / "exercises.json", tmp_path / "none.json"
+    recognition = ["eval", "recognition", "--videos", str(tiny_ucf), *models]
+    code, out, _ = run_cli(
+        [*recognition, "--list", "trainlist01.txt", "--keypoints", str(keypoints),
+         "--records", str(exercises)],
+        capsys,
+    )  # fmt: skip
+    assert code == 0
+    assert "| 3D CNN | keypoints | fused |" in out
+    assert "| BodyWeightSquats |" in out
+    # Every video counted as none of the exercises, posed by the pose model here.
+    code, out, _ = run_cli([*recognition, "--none", "--records", str(others)], capsys)
+    assert code == 0
+    assert "none videos: none/uncertain" in out
+    assert len(json.loads(others.read_text())) == 4
+
+    fusion = tmp_path / "fusion.json"
+    code, out, _ = run_cli(
+        ["train", "fusion", "--records", str(exercises), "--records", str(others), "--out",
+         str(fusion)],
+        capsys,
+    )  # fmt: skip
+    assert code == 0
+    fitted = json.loads(fusion.read_text())
+    assert set(fitted["min_confidence"]) == {"fused", "video", "keypoints"}
+    assert 0 <= fitted["keypoint_weight"] <= 1
+    code, again, _ = run_cli(
+        [*recognition, "--records", str(exercises), "--fusion", str(fusion)], capsys
+    )  # the records are reused: no model runs
+    assert code == 0
+    assert "(2 videos)" in again
+
+
+def test_fusion_without_videos_of_none_of_the_exercises_exits_2(tmp_path, capsys):
+    records = tmp_path / "records.json"
+    records.write_text(
+        json.dumps([{"video": "a.mp4", "truth": "Lunges", "video_probabilities": [0.125] * 8,
+                     "keypoint_probabilities": [1 / 9] * 9}])
+    )  # fmt: skip
+    code, _, err = run_cli(["train", "fusion", "--records", str(records)], capsys)
+    assert code == 2
+    assert "none" in err
