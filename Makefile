@@ -56,6 +56,7 @@ bench: setup
 	LP_NUM_THREADS=1 taskset -c 0 $(PY) -m bench.synth_throughput
 	$(PY) -m bench.pose_throughput
 	$(PY) -m bench.action_throughput
+	$(PY) -m bench.keypoint_throughput
 	$(PY) -m bench.scoring_throughput
 	$(PY) -m bench.gateway_throughput
 
