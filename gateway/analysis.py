@@ -39,6 +39,7 @@ import grpc
 import numpy as np
 
 from action_service.clips import frame_step
+from action_service.sequences import SEQUENCE_FPS
 from common.errors import (
     DeadlineError,
     FitnessError,
@@ -276,7 +277,7 @@ class Analysis:
             except ExceptionGroup as group_error:
                 raise _first_error(group_error) from None
         if not hint:
-            await self._decide(info, recognizer)
+            await self._decide(info, recognizer, info.fps / pose_step)
         await self._finish(info)
 
     async def _decode(
@@ -347,16 +348,21 @@ class Analysis:
             "action", self.backends.action.Recognize(requests(), **self._call_options())
         )
 
-    async def _decide(self, info: VideoInfo, recognizer: str) -> None:
+    async def _decide(self, info: VideoInfo, recognizer: str, pose_rate: float) -> None:
         """Asks the keypoint classifier (unless the 3D ResNet decides alone) and sets the
         verdict. Fused recognition falls back to the 3D ResNet where the action service has
-        no keypoint model."""
+        no keypoint model.
+
+        The classifier reads poses at `SEQUENCE_FPS`: it is sent about that many a second
+        (posed at `pose_rate`), at most `ACTION_MAX_FRAMES`, from the start, as the 3D ResNet
+        is sent its first frames."""
         keypoint_answer = None
         if recognizer != "video":
             if not self.poses:
                 raise InvalidInputError("no frame of the video could be posed")
+            step = max(1, round(pose_rate / SEQUENCE_FPS))
             request = action_pb2.RecognizeKeypointsRequest(
-                poses=self.poses, fps=info.fps, top_k=EVERY_CLASS
+                poses=self.poses[::step][:ACTION_MAX_FRAMES], fps=info.fps, top_k=EVERY_CLASS
             )
             try:
                 keypoint_answer = await self._backend(
