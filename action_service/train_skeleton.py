@@ -1,7 +1,8 @@
 """Training the keypoint classifier (`fitness train action-skeleton --keypoints DIR ...`).
 
 From scratch with AdamW (weight decay 1e-2) and a cosine learning rate, on random augmented
-windows of the pose model's keypoints (`action_service.skeleton_dataset`). Checkpoints as the
+windows of the pose model's keypoints (`action_service.skeleton_dataset`), with a class-balanced
+cross-entropy (`class_weights`). Checkpoints as the
 3D ResNet's: `last.safetensors` after every epoch (weights, width, class names) and
 `last_state.pt` to resume.
 """
@@ -54,6 +55,7 @@ def train_skeleton(
         seed=config.seed,
     )
     loader = DataLoader(dataset, batch_size=config.batch_size, shuffle=True)
+    balance = class_weights([item.label for item in dataset.sequences]).to(device)
     model = skeleton_tcn(FEATURES, len(KEYPOINT_CLASSES), config.width).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-2)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, max(1, config.epochs))
@@ -63,7 +65,8 @@ def train_skeleton(
     def classification_loss(batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, int]:
         windows, labels = batch
         logits = model(windows.to(device))
-        return torch.nn.functional.cross_entropy(logits, labels.to(device)), len(labels)
+        loss = torch.nn.functional.cross_entropy(logits, labels.to(device), weight=balance)
+        return loss, len(labels)
 
     for epoch in range(start_epoch, config.epochs):
         model.train()
@@ -81,3 +84,14 @@ def train_skeleton(
         if on_epoch:
             on_epoch(epoch + 1, losses[-1])
     return losses
+
+
+def class_weights(labels: list[int]) -> torch.Tensor:
+    """Loss weights (C,) under which every class present weighs the same whatever its number
+    of videos (there are far fewer videos of other movements than of the exercises); 0 for an
+    absent class."""
+    counts = torch.bincount(torch.tensor(labels), minlength=len(KEYPOINT_CLASSES)).float()
+    present = counts > 0
+    weights = torch.zeros(len(KEYPOINT_CLASSES))
+    weights[present] = counts.sum() / (present.sum() * counts[present])
+    return weights
