@@ -889,6 +889,10 @@ def train_fusion(
     out: Annotated[Path, typer.Option(help="The fitted fusion.")] = Path(
         "models/action/fusion.json"
     ),
+    refuse: Annotated[
+        float,
+        typer.Option(min=0.0, max=1.0, help="Share of none videos to answer none or uncertain."),
+    ] = 0.9,
 ) -> None:
     """Fit the recognisers' temperatures, fusion weight and confidence thresholds on videos
     neither model trained on (exercise videos and videos of none of them)."""
@@ -901,7 +905,7 @@ def train_fusion(
             raise CLIError(f"no records at {path}: write them with `fitness eval recognition`")
         rows += load_records(path)
     try:
-        fitted = fit_fusion(*arrays(rows))
+        fitted = fit_fusion(*arrays(rows), refuse=refuse)
     except ValueError as error:
         raise CLIError(str(error)) from None
     fitted.save(out)

@@ -9,7 +9,9 @@ exercises, averages the two calibrated distributions over the exercises:
     p(e)    = (1 - k(none)) * (w * k(e | exercise) + (1 - w) * v(e))
 
 The temperatures, the weight `w` and each recogniser's confidence threshold are fitted on a
-validation split that neither model trained on (`fit_fusion`). A video is `none` when "none"
+validation split that neither model trained on (`fit_fusion`): the threshold is the lowest
+that answers a target share (90%) of the split's videos of none of the exercises with none or
+uncertain. A video is `none` when "none"
 is its most probable class, `uncertain` when the top class is below the threshold, and
 `recognized` otherwise.
 """
@@ -112,17 +114,21 @@ _WEIGHTS = np.linspace(0.0, 1.0, 21)
 _THRESHOLDS = np.linspace(0.0, 0.95, 39)
 
 
-def fit_fusion(video: np.ndarray, keypoints: np.ndarray, truth: list[str]) -> Fusion:
+def fit_fusion(
+    video: np.ndarray, keypoints: np.ndarray, truth: list[str], refuse: float = 0.9
+) -> Fusion:
     """Fits the fusion on a validation split by likelihood, then each recogniser's threshold.
 
     Args:
         video: The 3D CNN's probabilities (N, 8).
         keypoints: The keypoint classifier's (N, 9).
         truth: Each video's class in `KEYPOINT_CLASSES` (exercise videos and "none" videos).
+        refuse: The share of "none" videos to answer none or uncertain.
 
     Temperatures and the weight minimise the negative log-likelihood of the true class (the
-    3D CNN's on exercise videos only); each threshold maximises the balanced accuracy of
-    exercise videos recognised as themselves and "none" videos answered none or uncertain.
+    3D CNN's on exercise videos only). Each threshold is the lowest that refuses `refuse` of
+    the "none" videos, so that as many exercise videos as possible are still recognised; where
+    no threshold does, the one with the best balanced accuracy (`balanced_accuracy`).
     """
     labels = np.array([KEYPOINT_CLASSES.index(name) for name in truth])
     exercise = labels != _NONE_INDEX
@@ -150,13 +156,18 @@ def fit_fusion(video: np.ndarray, keypoints: np.ndarray, truth: list[str]) -> Fu
     )
     fusion = Fusion(float(video_t), float(keypoint_t), float(weight))
     answers = distributions(fusion, video, keypoints)
-    thresholds = {
-        name: float(
-            max(_THRESHOLDS, key=lambda t: balanced_accuracy(answers[name], labels, float(t)))
-        )
-        for name in RECOGNIZERS
-    }
+    thresholds = {name: _threshold(answers[name], labels, refuse) for name in RECOGNIZERS}
     return Fusion(fusion.video_temperature, fusion.keypoint_temperature, weight, thresholds)
+
+
+def _threshold(probabilities: np.ndarray, labels: np.ndarray, refuse: float) -> float:
+    none = labels == _NONE_INDEX
+    for threshold in _THRESHOLDS:  # lowest first
+        top = probabilities[none].argmax(axis=1)
+        refused = (top == _NONE_INDEX) | (probabilities[none].max(axis=1) < threshold)
+        if refused.mean() >= refuse:
+            return float(threshold)
+    return float(max(_THRESHOLDS, key=lambda t: balanced_accuracy(probabilities, labels, t)))
 
 
 def balanced_accuracy(probabilities: np.ndarray, labels: np.ndarray, threshold: float) -> float:

@@ -84,6 +84,10 @@ def test_fitting_trusts_the_better_recogniser_and_refuses_most_none_videos() -> 
     labels = np.array([KEYPOINT_CLASSES.index(name) for name in truth])
     fused = distributions(fusion, video, keypoints)["fused"]
     assert balanced_accuracy(fused, labels, fusion.min_confidence["fused"]) > 0.8
+    none = labels == NONE_INDEX
+    top, confidence = fused[none].argmax(1), fused[none].max(1)
+    refused = (top == NONE_INDEX) | (confidence < fusion.min_confidence["fused"])
+    assert refused.mean() >= 0.9  # the target share of none videos is refused
     guessing = distributions(fusion, video, keypoints)["video"]
     assert balanced_accuracy(guessing, labels, fusion.min_confidence["video"]) < 0.7
 
