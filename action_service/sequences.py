@@ -54,16 +54,16 @@ class KeypointSequence:
         if self.keypoints.ndim != 3 or self.keypoints.shape[1:] != (NUM_KEYPOINTS, 3):
             raise ValueError(f"keypoints must be (F, 17, 3), got {self.keypoints.shape}")
         if self.timestamps.shape != (len(self.keypoints),):
-            raise ValueError(
-                f"{len(self.timestamps)} timestamps for {len(self.keypoints)} poses"
-            )
+            raise ValueError(f"{len(self.timestamps)} timestamps for {len(self.keypoints)} poses")
         if len(self.keypoints) == 0:
             raise ValueError("a keypoint sequence needs at least one pose")
         if np.any(np.diff(self.timestamps) < 0):
             raise ValueError("timestamps must not decrease")
 
 
-def resample(sequence: KeypointSequence, fps: float = SEQUENCE_FPS, speed: float = 1.0) -> np.ndarray:
+def resample(
+    sequence: KeypointSequence, fps: float = SEQUENCE_FPS, speed: float = 1.0
+) -> np.ndarray:
     """Poses (F', K, 3) at `fps`, each the posed frame nearest in time; `speed` > 1 plays the
     movement faster (fewer frames), as a quicker performer would."""
     times = sequence.timestamps - sequence.timestamps[0]

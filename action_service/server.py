@@ -105,21 +105,15 @@ def keypoint_sequence(
     return KeypointSequence(keypoints, indices / request.fps)
 
 
-def top_k_response(
-    classes: list[str], probabilities: np.ndarray, top_k: int, clips: int, model_name: str
-) -> action_pb2.RecognizeResponse:
+def top_classes(
+    classes: list[str], probabilities: np.ndarray, top_k: int
+) -> list[common_pb2.ExerciseProbability]:
     """The `top_k` most probable classes (0 or less: `DEFAULT_TOP_K`), most probable first."""
     order = np.argsort(probabilities)[::-1][: top_k if top_k > 0 else DEFAULT_TOP_K]
-    return action_pb2.RecognizeResponse(
-        top_k=[
-            common_pb2.ExerciseProbability(
-                exercise_id=classes[i], probability=float(probabilities[i])
-            )
-            for i in order
-        ],
-        clips=clips,
-        model_name=model_name,
-    )
+    return [
+        common_pb2.ExerciseProbability(exercise_id=classes[i], probability=float(probabilities[i]))
+        for i in order
+    ]
 
 
 class ActionRecognizer(action_pb2_grpc.ActionRecognizerServicer):
@@ -144,11 +138,15 @@ class ActionRecognizer(action_pb2_grpc.ActionRecognizerServicer):
         frames, top_k = await collect_frames(request_iterator, self.settings.max_frames)
         classes, probabilities = await self.backend.recognize(frames)
         clips = self.backend.clips if len(frames) > 16 else 1
-        return top_k_response(classes, probabilities, top_k, clips, self.backend.model_name)
+        return action_pb2.RecognizeResponse(
+            top_k=top_classes(classes, probabilities, top_k),
+            clips=clips,
+            model_name=self.backend.model_name,
+        )
 
     async def RecognizeKeypoints(
         self, request: action_pb2.RecognizeKeypointsRequest, context: grpc.aio.ServicerContext
-    ) -> action_pb2.RecognizeResponse:
+    ) -> action_pb2.RecognizeKeypointsResponse:
         if self.keypoints is None:
             raise NotReadyError(
                 "this action service runs without a keypoint classifier (its --keypoints, "
@@ -161,8 +159,10 @@ class ActionRecognizer(action_pb2_grpc.ActionRecognizerServicer):
         except ModelNotRegisteredError as error:
             raise NotReadyError(f"the keypoint classifier is not registered: {error}") from error
         windows = len(window_starts(len(resample(sequence)), windows=self.keypoints.clips))
-        return top_k_response(
-            classes, probabilities, request.top_k, windows, self.keypoints.model_name
+        return action_pb2.RecognizeKeypointsResponse(
+            top_k=top_classes(classes, probabilities, request.top_k),
+            windows=windows,
+            model_name=self.keypoints.model_name,
         )
 
     async def ListClasses(

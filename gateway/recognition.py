@@ -42,7 +42,10 @@ def recognizer_name(choice: int, default: str) -> str:
     return default
 
 
-def _distribution(response: action_pb2.RecognizeResponse, classes: tuple[str, ...]) -> np.ndarray:
+Answer = action_pb2.RecognizeResponse | action_pb2.RecognizeKeypointsResponse
+
+
+def _distribution(response: Answer, classes: tuple[str, ...]) -> np.ndarray:
     probabilities = np.zeros(len(classes))
     for entry in response.top_k:
         if entry.exercise_id in classes:
@@ -62,7 +65,7 @@ def verdict(
     fusion: Fusion,
     recognizer: str,
     video: action_pb2.RecognizeResponse | None,
-    keypoints: action_pb2.RecognizeResponse | None,
+    keypoints: action_pb2.RecognizeKeypointsResponse | None,
 ) -> gateway_pb2.ExerciseRecognized:
     """The exercise (or none, or uncertain) by `recognizer`, from the answers there are: a
     missing answer makes the other recogniser decide alone."""

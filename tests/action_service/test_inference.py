@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from action_service.classes import EXERCISES
 from action_service.inference import ActionPredictor
 from action_service.model import build_model
-from action_service.classes import EXERCISES
 from common.errors import InvalidInputError
 
 

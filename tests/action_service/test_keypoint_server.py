@@ -99,11 +99,11 @@ async def test_the_probabilities_are_the_models_for_poses_timed_by_frame_index_o
     )
     served = {p.exercise_id: p.probability for p in response.top_k}
     np.testing.assert_allclose([served[c] for c in classes], expected, atol=1e-6)
-    assert response.clips == 5
+    assert response.windows == 5
 
 
 async def test_a_short_video_is_one_window(stub):
-    assert (await stub.RecognizeKeypoints(request(frames=20), timeout=30)).clips == 1
+    assert (await stub.RecognizeKeypoints(request(frames=20), timeout=30)).windows == 1
 
 
 async def test_the_keypoint_classes_are_listed_beside_the_exercises(stub):

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from common.fitness.v1 import common_pb2 as fitness_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x66itness/v1/action.proto\x12\nfitness.v1\x1a\x17\x66itness/v1/common.proto\"]\n\x19RecognizeKeypointsRequest\x12$\n\x05poses\x18\x01 \x03(\x0b\x32\x15.fitness.v1.FramePose\x12\x0b\n\x03\x66ps\x18\x02 \x01(\x01\x12\r\n\x05top_k\x18\x03 \x01(\x05\"Q\n\x10RecognizeRequest\x12!\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x11.fitness.v1.Frame\x12\x0b\n\x03\x66ps\x18\x02 \x01(\x01\x12\r\n\x05top_k\x18\x03 \x01(\x05\"f\n\x11RecognizeResponse\x12.\n\x05top_k\x18\x01 \x03(\x0b\x32\x1f.fitness.v1.ExerciseProbability\x12\r\n\x05\x63lips\x18\x02 \x01(\x05\x12\x12\n\nmodel_name\x18\x03 \x01(\t\"\x14\n\x12ListClassesRequest\"E\n\x13ListClassesResponse\x12\x14\n\x0c\x65xercise_ids\x18\x01 \x03(\t\x12\x18\n\x10keypoint_classes\x18\x02 \x03(\t2\x8a\x02\n\x10\x41\x63tionRecognizer\x12J\n\tRecognize\x12\x1c.fitness.v1.RecognizeRequest\x1a\x1d.fitness.v1.RecognizeResponse(\x01\x12Z\n\x12RecognizeKeypoints\x12%.fitness.v1.RecognizeKeypointsRequest\x1a\x1d.fitness.v1.RecognizeResponse\x12N\n\x0bListClasses\x12\x1e.fitness.v1.ListClassesRequest\x1a\x1f.fitness.v1.ListClassesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17\x66itness/v1/action.proto\x12\nfitness.v1\x1a\x17\x66itness/v1/common.proto\"]\n\x19RecognizeKeypointsRequest\x12$\n\x05poses\x18\x01 \x03(\x0b\x32\x15.fitness.v1.FramePose\x12\x0b\n\x03\x66ps\x18\x02 \x01(\x01\x12\r\n\x05top_k\x18\x03 \x01(\x05\"Q\n\x10RecognizeRequest\x12!\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x11.fitness.v1.Frame\x12\x0b\n\x03\x66ps\x18\x02 \x01(\x01\x12\r\n\x05top_k\x18\x03 \x01(\x05\"f\n\x11RecognizeResponse\x12.\n\x05top_k\x18\x01 \x03(\x0b\x32\x1f.fitness.v1.ExerciseProbability\x12\r\n\x05\x63lips\x18\x02 \x01(\x05\x12\x12\n\nmodel_name\x18\x03 \x01(\t\"q\n\x1aRecognizeKeypointsResponse\x12.\n\x05top_k\x18\x01 \x03(\x0b\x32\x1f.fitness.v1.ExerciseProbability\x12\x0f\n\x07windows\x18\x02 \x01(\x05\x12\x12\n\nmodel_name\x18\x03 \x01(\t\"\x14\n\x12ListClassesRequest\"E\n\x13ListClassesResponse\x12\x14\n\x0c\x65xercise_ids\x18\x01 \x03(\t\x12\x18\n\x10keypoint_classes\x18\x02 \x03(\t2\x93\x02\n\x10\x41\x63tionRecognizer\x12J\n\tRecognize\x12\x1c.fitness.v1.RecognizeRequest\x1a\x1d.fitness.v1.RecognizeResponse(\x01\x12\x63\n\x12RecognizeKeypoints\x12%.fitness.v1.RecognizeKeypointsRequest\x1a&.fitness.v1.RecognizeKeypointsResponse\x12N\n\x0bListClasses\x12\x1e.fitness.v1.ListClassesRequest\x1a\x1f.fitness.v1.ListClassesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,10 +38,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RECOGNIZEREQUEST']._serialized_end=240
   _globals['_RECOGNIZERESPONSE']._serialized_start=242
   _globals['_RECOGNIZERESPONSE']._serialized_end=344
-  _globals['_LISTCLASSESREQUEST']._serialized_start=346
-  _globals['_LISTCLASSESREQUEST']._serialized_end=366
-  _globals['_LISTCLASSESRESPONSE']._serialized_start=368
-  _globals['_LISTCLASSESRESPONSE']._serialized_end=437
-  _globals['_ACTIONRECOGNIZER']._serialized_start=440
-  _globals['_ACTIONRECOGNIZER']._serialized_end=706
+  _globals['_RECOGNIZEKEYPOINTSRESPONSE']._serialized_start=346
+  _globals['_RECOGNIZEKEYPOINTSRESPONSE']._serialized_end=459
+  _globals['_LISTCLASSESREQUEST']._serialized_start=461
+  _globals['_LISTCLASSESREQUEST']._serialized_end=481
+  _globals['_LISTCLASSESRESPONSE']._serialized_start=483
+  _globals['_LISTCLASSESRESPONSE']._serialized_end=552
+  _globals['_ACTIONRECOGNIZER']._serialized_start=555
+  _globals['_ACTIONRECOGNIZER']._serialized_end=830
 # @@protoc_insertion_point(module_scope)

@@ -37,6 +37,16 @@ class RecognizeResponse(_message.Message):
     model_name: str
     def __init__(self, top_k: _Optional[_Iterable[_Union[_common_pb2.ExerciseProbability, _Mapping]]] = ..., clips: _Optional[int] = ..., model_name: _Optional[str] = ...) -> None: ...
 
+class RecognizeKeypointsResponse(_message.Message):
+    __slots__ = ("top_k", "windows", "model_name")
+    TOP_K_FIELD_NUMBER: _ClassVar[int]
+    WINDOWS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_NAME_FIELD_NUMBER: _ClassVar[int]
+    top_k: _containers.RepeatedCompositeFieldContainer[_common_pb2.ExerciseProbability]
+    windows: int
+    model_name: str
+    def __init__(self, top_k: _Optional[_Iterable[_Union[_common_pb2.ExerciseProbability, _Mapping]]] = ..., windows: _Optional[int] = ..., model_name: _Optional[str] = ...) -> None: ...
+
 class ListClassesRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -43,7 +43,7 @@ class ActionRecognizerStub:
         self.RecognizeKeypoints = channel.unary_unary(
                 '/fitness.v1.ActionRecognizer/RecognizeKeypoints',
                 request_serializer=fitness_dot_v1_dot_action__pb2.RecognizeKeypointsRequest.SerializeToString,
-                response_deserializer=fitness_dot_v1_dot_action__pb2.RecognizeResponse.FromString,
+                response_deserializer=fitness_dot_v1_dot_action__pb2.RecognizeKeypointsResponse.FromString,
                 _registered_method=True)
         self.ListClasses = channel.unary_unary(
                 '/fitness.v1.ActionRecognizer/ListClasses',
@@ -100,7 +100,7 @@ def add_ActionRecognizerServicer_to_server(servicer, server):
             'RecognizeKeypoints': grpc.unary_unary_rpc_method_handler(
                     servicer.RecognizeKeypoints,
                     request_deserializer=fitness_dot_v1_dot_action__pb2.RecognizeKeypointsRequest.FromString,
-                    response_serializer=fitness_dot_v1_dot_action__pb2.RecognizeResponse.SerializeToString,
+                    response_serializer=fitness_dot_v1_dot_action__pb2.RecognizeKeypointsResponse.SerializeToString,
             ),
             'ListClasses': grpc.unary_unary_rpc_method_handler(
                     servicer.ListClasses,
@@ -162,7 +162,7 @@ class ActionRecognizer:
             target,
             '/fitness.v1.ActionRecognizer/RecognizeKeypoints',
             fitness_dot_v1_dot_action__pb2.RecognizeKeypointsRequest.SerializeToString,
-            fitness_dot_v1_dot_action__pb2.RecognizeResponse.FromString,
+            fitness_dot_v1_dot_action__pb2.RecognizeKeypointsResponse.FromString,
             options,
             channel_credentials,
             insecure,
