@@ -27,7 +27,7 @@ from common.errors import InvalidInputError, LimitExceededError, NotReadyError
 from common.fitness.v1 import action_pb2, action_pb2_grpc, common_pb2
 from common.images import decode_image
 from common.server import ServiceBinding, run_service, serve
-from common.skeleton import NUM_KEYPOINTS
+from common.skeleton import pose_arrays
 from common.torchserve import InferenceClient, ModelNotRegisteredError
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def keypoint_sequence(
 
     Raises:
         InvalidInputError: No poses, a missing or non-positive `fps`, frame indices that
-            decrease, a pose without 17 keypoints, or NaN or infinite values.
+            do not increase, a pose without 17 keypoints, or NaN or infinite values.
         LimitExceededError: More than `max_frames` poses.
     """
     if not request.poses:
@@ -86,22 +86,7 @@ def keypoint_sequence(
         )
     if not (math.isfinite(request.fps) and request.fps > 0):
         raise InvalidInputError(f"fps must be the video's positive frame rate, got {request.fps:g}")
-    indices = np.array([pose.frame_index for pose in request.poses], np.int64)
-    if np.any(np.diff(indices) < 0):
-        raise InvalidInputError("poses must come in increasing frame_index order")
-    for pose in request.poses:
-        if len(pose.pose.keypoints) != NUM_KEYPOINTS:
-            raise InvalidInputError(
-                f"frame {pose.frame_index}: {len(pose.pose.keypoints)} keypoints, "
-                f"expected the {NUM_KEYPOINTS} COCO keypoints"
-            )
-    keypoints = np.array(
-        [[(k.x, k.y, k.score) for k in pose.pose.keypoints] for pose in request.poses],
-        np.float32,
-    )
-    bad = ~np.isfinite(keypoints).all(axis=(1, 2))
-    if bad.any():
-        raise InvalidInputError(f"frame {indices[int(np.argmax(bad))]}: NaN or infinite values")
+    indices, keypoints = pose_arrays(request.poses)
     return KeypointSequence(keypoints, indices / request.fps)
 
 

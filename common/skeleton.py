@@ -9,8 +9,11 @@ means "unspecified".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
+from common.errors import InvalidInputError
 from common.fitness.v1 import common_pb2
 
 KEYPOINT_NAMES: tuple[str, ...] = (
@@ -120,3 +123,28 @@ def index_of(joint: common_pb2.Joint.ValueType) -> int:
     if not 1 <= joint <= NUM_KEYPOINTS:
         raise ValueError(f"not a keypoint joint: {joint}")
     return int(joint) - 1
+
+
+def pose_arrays(poses: Sequence[common_pb2.FramePose]) -> tuple[np.ndarray, np.ndarray]:
+    """Frame indices (F,) and keypoints (F, 17, 3: x, y, score) of a request's poses.
+
+    Raises:
+        InvalidInputError: Frame indices that do not increase, a pose without the 17 COCO
+            keypoints, or NaN or infinite values; the message names the first bad frame.
+    """
+    indices = np.array([pose.frame_index for pose in poses], np.int64)
+    if np.any(np.diff(indices) <= 0):
+        raise InvalidInputError("poses must come in increasing frame_index order")
+    for pose in poses:
+        if len(pose.pose.keypoints) != NUM_KEYPOINTS:
+            raise InvalidInputError(
+                f"frame {pose.frame_index}: {len(pose.pose.keypoints)} keypoints, "
+                f"expected the {NUM_KEYPOINTS} COCO keypoints"
+            )
+    keypoints = np.array(
+        [[(k.x, k.y, k.score) for k in pose.pose.keypoints] for pose in poses], np.float32
+    ).reshape(len(poses), NUM_KEYPOINTS, 3)
+    bad = ~np.isfinite(keypoints).all(axis=(1, 2))
+    if bad.any():
+        raise InvalidInputError(f"frame {indices[int(np.argmax(bad))]}: NaN or infinite values")
+    return indices, keypoints

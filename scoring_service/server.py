@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 from collections.abc import Sequence
 
 import grpc
@@ -18,7 +17,7 @@ from common.errors import (
 )
 from common.fitness.v1 import scoring_pb2, scoring_pb2_grpc
 from common.server import ServiceBinding, run_service, serve
-from common.skeleton import NUM_KEYPOINTS
+from common.skeleton import pose_arrays
 from scoring_service.catalogue import load_catalogue
 from scoring_service.index import ExerciseIndex, IndexStore
 from scoring_service.scorers import SCORERS, score_performance
@@ -45,22 +44,7 @@ def keypoints_of(request: scoring_pb2.ScoreRequest, max_poses: int) -> np.ndarra
         raise InvalidInputError(
             f"frame_width and frame_height must be positive, got {width}x{height}"
         )
-    indices = [pose.frame_index for pose in request.poses]
-    if any(b <= a for a, b in itertools.pairwise(indices)):
-        raise InvalidInputError("poses must come in increasing frame_index order")
-    for pose in request.poses:
-        if len(pose.pose.keypoints) != NUM_KEYPOINTS:
-            raise InvalidInputError(
-                f"frame {pose.frame_index}: {len(pose.pose.keypoints)} keypoints, "
-                f"expected the {NUM_KEYPOINTS} COCO keypoints"
-            )
-    keypoints = np.array(
-        [[(k.x, k.y, k.score) for k in pose.pose.keypoints] for pose in request.poses],
-        np.float32,
-    )
-    bad = ~np.isfinite(keypoints).all(axis=(1, 2))
-    if bad.any():
-        raise InvalidInputError(f"frame {indices[int(np.argmax(bad))]}: NaN or infinite values")
+    indices, keypoints = pose_arrays(request.poses)
     x, y, score = keypoints[..., 0], keypoints[..., 1], keypoints[..., 2]
     outside = (
         (x < -_EDGE_SLACK)

@@ -169,9 +169,11 @@ async def test_bad_poses_get_a_clear_status(stub, message, code, details):
     assert details in error.value.details()
 
 
-async def test_a_repeated_frame_index_is_accepted(stub):
-    response = await stub.RecognizeKeypoints(with_poses([one_pose(0), one_pose(0)]), timeout=30)
-    assert len(response.top_k) == 3
+async def test_a_repeated_frame_index_is_invalid(stub):
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.RecognizeKeypoints(with_poses([one_pose(0), one_pose(0)]), timeout=30)
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "increasing frame_index" in error.value.details()
 
 
 @pytest.mark.parametrize("without", ["missing-weights", "no-keypoints"])

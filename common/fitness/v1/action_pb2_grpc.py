@@ -74,7 +74,7 @@ class ActionRecognizerServicer:
         keypoint classifier, which sees the movement and not the look of the scene. Besides the
         exercises it may answer "none" (none of the exercises).
 
-        Errors: INVALID_ARGUMENT for no poses, frame indices that decrease or a missing `fps`;
+        Errors: INVALID_ARGUMENT for no poses, frame indices that do not increase or a missing `fps`;
         RESOURCE_EXHAUSTED for more poses than `max_frames`; FAILED_PRECONDITION when the
         service runs without a keypoint model; UNAVAILABLE when the model server is down.
         """
