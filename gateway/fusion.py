@@ -11,7 +11,8 @@ exercises, averages the two calibrated distributions over the exercises:
 The temperatures, the weight `w` and each recogniser's confidence threshold are fitted on a
 validation split that neither model trained on (`fit_fusion`): the threshold is the lowest
 that answers a target share (90%) of the split's videos of none of the exercises with none or
-uncertain. A video is `none` when "none"
+uncertain. The fused verdict is also uncertain where the two recognisers, each above its own
+threshold, name different exercises (`judge`). A video is `none` when "none"
 is its most probable class, `uncertain` when the top class is below the threshold, and
 `recognized` otherwise.
 """
@@ -61,6 +62,7 @@ class Decision:
     verdict: str
     label: str
     confidence: float
+    disagreement: bool = False  # uncertain because the recognisers confidently disagree
 
 
 def calibrated(probabilities: np.ndarray, temperature: float) -> np.ndarray:
@@ -107,6 +109,20 @@ def decide(probabilities: np.ndarray, min_confidence: float) -> Decision:
     if confidence < min_confidence:
         return Decision(UNCERTAIN, label, confidence)
     return Decision(RECOGNIZED, label, confidence)
+
+
+def judge(fusion: Fusion, answers: dict[str, np.ndarray], recognizer: str) -> Decision:
+    """The verdict of `recognizer` on one video's distributions (`distributions`). The fused
+    answer is uncertain too where each recogniser alone is sure of a different exercise."""
+    decision = decide(answers[recognizer], fusion.min_confidence[recognizer])
+    if recognizer != "fused" or decision.verdict != RECOGNIZED:
+        return decision
+    video, keypoints = (
+        decide(answers[n], fusion.min_confidence[n]) for n in ("video", "keypoints")
+    )
+    if video.verdict == keypoints.verdict == RECOGNIZED and video.label != keypoints.label:
+        return Decision(UNCERTAIN, decision.label, decision.confidence, disagreement=True)
+    return decision
 
 
 _TEMPERATURES = np.exp(np.linspace(np.log(0.2), np.log(5.0), 49))

@@ -10,7 +10,7 @@ import numpy as np
 
 from action_service.classes import EXERCISES, KEYPOINT_CLASSES, NONE
 from common.fitness.v1 import action_pb2, common_pb2, gateway_pb2
-from gateway.fusion import RECOGNIZED, UNCERTAIN, Decision, Fusion, decide, distributions
+from gateway.fusion import RECOGNIZED, UNCERTAIN, Decision, Fusion, distributions, judge
 
 TOP_K = 3
 EVERY_CLASS = len(KEYPOINT_CLASSES)  # the top_k asked of each recogniser
@@ -77,7 +77,7 @@ def verdict(
     if recognizer not in answers:
         recognizer = "video" if video is not None else "keypoints"
     threshold = fusion.min_confidence[recognizer]
-    decision = decide(answers[recognizer], threshold)
+    decision = judge(fusion, answers, recognizer)
     own = []
     if video is not None:
         own.append((Recognizer.RECOGNIZER_VIDEO, video, EXERCISES))
@@ -97,13 +97,24 @@ def verdict(
             )
             for which, response, classes in own
         ],
-        reason=_reason(recognizer, decision, threshold),
+        reason=_reason(recognizer, decision, threshold, answers),
     )
 
 
-def _reason(recognizer: str, decision: Decision, threshold: float) -> str:
+def _reason(
+    recognizer: str, decision: Decision, threshold: float, answers: dict[str, np.ndarray]
+) -> str:
     who, outcome = _WHO[recognizer], decision.verdict
     label, confidence = decision.label, decision.confidence
+    if decision.disagreement:
+        video, keypoints = (
+            _top(answers[n], KEYPOINT_CLASSES, 1)[0] for n in ("video", "keypoints")
+        )
+        return (
+            f"The recognisers disagree: the keypoint classifier sees {keypoints.exercise_id} "
+            f"({keypoints.probability:.0%}), the 3D ResNet {video.exercise_id} "
+            f"({video.probability:.0%}), so nothing was scored; name the exercise to score it."
+        )
     if outcome == NONE:
         return (
             f"{who} found none of the exercises in this video ({confidence:.0%} sure), "

@@ -24,7 +24,7 @@ from action_service.dataset import read_classes, read_frames, read_split
 from action_service.inference import ActionPredictor, KeypointPredictor
 from action_service.sequences import KeypointSequence
 from action_service.skeleton_dataset import class_of, sequence_of
-from gateway.fusion import RECOGNIZERS, UNCERTAIN, Fusion, decide, distributions
+from gateway.fusion import RECOGNIZERS, UNCERTAIN, Fusion, distributions, judge
 from pose_service.backends import PoseBackend
 from scoring_service.keypoint_dataset import estimate_video, read_keypoint_dataset
 
@@ -160,7 +160,10 @@ def score(records: list[RecognitionRecord], fusion: Fusion) -> dict[str, Recogni
     answers = distributions(fusion, video, keypoints)
     scores = {}
     for name in RECOGNIZERS:
-        decisions = [decide(p, fusion.min_confidence[name]) for p in answers[name]]
+        decisions = [
+            judge(fusion, {key: value[row] for key, value in answers.items()}, name)
+            for row in range(len(truth))
+        ]
         hits: dict[str, list[bool]] = {}
         confident, refused = [], []
         for decision, true in zip(decisions, truth, strict=True):

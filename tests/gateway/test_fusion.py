@@ -9,6 +9,7 @@ import pytest
 from action_service.classes import EXERCISES, KEYPOINT_CLASSES, NONE
 from gateway.fusion import (
     RECOGNIZED,
+    RECOGNIZERS,
     UNCERTAIN,
     Fusion,
     balanced_accuracy,
@@ -16,6 +17,7 @@ from gateway.fusion import (
     decide,
     distributions,
     fit_fusion,
+    judge,
 )
 
 SQUATS = KEYPOINT_CLASSES.index("BodyWeightSquats")
@@ -102,3 +104,18 @@ def test_fitting_needs_videos_of_exercises_and_of_none(tmp_path) -> None:
 def test_a_fitted_fusion_survives_a_round_trip(tmp_path) -> None:
     fusion = Fusion(0.8, 1.3, 0.65, {"fused": 0.4, "video": 0.55, "keypoints": 0.5})
     assert Fusion.load(fusion.save(tmp_path / "fusion.json")) == fusion
+
+
+def test_the_fused_verdict_is_uncertain_where_each_recogniser_is_sure_of_another_exercise():
+    fusion = Fusion(keypoint_weight=0.9, min_confidence=dict.fromkeys(RECOGNIZERS, 0.6))
+    lunges = one_hot_ish(EXERCISES.index("Lunges"), 8, 0.9)
+    squats = one_hot_ish(SQUATS, 9, 0.95)
+    answers = distributions(fusion, lunges, squats)
+    assert decide(answers["fused"], 0.6).verdict == RECOGNIZED  # the keypoints outweigh
+    disputed = judge(fusion, answers, "fused")
+    assert (disputed.verdict, disputed.disagreement) == (UNCERTAIN, True)
+    assert judge(fusion, answers, "keypoints").verdict == RECOGNIZED  # alone, no dispute
+    agreeing = distributions(
+        fusion, one_hot_ish(EXERCISES.index("BodyWeightSquats"), 8, 0.9), squats
+    )
+    assert judge(fusion, agreeing, "fused").verdict == RECOGNIZED
