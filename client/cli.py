@@ -704,6 +704,7 @@ def train_action_skeleton(
     batch_size: Annotated[int, typer.Option(min=1)] = 64,
     learning_rate: Annotated[float, typer.Option(min=0.0)] = 2e-3,
     windows_per_video: Annotated[int, typer.Option(min=1, help="Random windows an epoch.")] = 8,
+    seed: Annotated[int, typer.Option(help="Seeds the initial weights and the windows.")] = 0,
     resume: Annotated[bool, typer.Option(help="Continue from OUT/last_state.pt.")] = False,
     device: Annotated[str, typer.Option(help="auto (GPU when present), cpu or cuda.")] = "auto",
 ) -> None:
@@ -722,6 +723,7 @@ def train_action_skeleton(
         batch_size=batch_size,
         learning_rate=learning_rate,
         windows_per_video=windows_per_video,
+        seed=seed,
         resume=resume,
         device=device,
     )
