@@ -62,10 +62,10 @@ def main() -> None:
     baseline = rate(classify_video)
     measured = rate(classify_sequence)
     print(
-        f"Exercise recognition throughput, videos/s (CPU: {torch.get_num_threads()} threads; "
-        f"{SEQUENCE_SECONDS:.0f} s of poses, or 3 clips)"
+        "Exercise recognition throughput: videos a second, each a pose sequence or 3 clips "
+        f"(CPU: {torch.get_num_threads()} threads)"
     )
-    print("| recogniser | input per video | videos/s | / 3D ResNet |")
+    print("| recogniser | input per video | videos (sequences)/s | / 3D ResNet |")
     print("|---|---|---|---|")
     print(f"| 3D ResNet-18 x0.25 | 3 clips of 16 frames | {baseline:.1f} | 1.00 |")
     print(
