@@ -455,3 +455,14 @@ async def test_sequential_orchestration_gives_the_same_report(system, tiny_ucf):
     assert first.exercise.exercise_id == second.exercise.exercise_id
     assert list(first.poses) == list(second.poses)
     assert first.scores.overall == pytest.approx(second.scores.overall, abs=1e-4)
+
+
+async def test_a_real_clip_without_a_hint_gets_a_verdict_and_a_report(models):
+    clip = sorted(REALCLIPS.glob("*.mp4"))[0]
+    async with running_system(models, models.none) as system:
+        options = gateway_pb2.AnalysisOptions(sample_fps=2)
+        events = await analyse(system.stub, upload_requests(clip, "", options), 300)
+    assert recognised(events).verdict == Verdict.VERDICT_NONE
+    report = events[-1].report
+    assert len(report.poses) > 0
+    assert not report.HasField("scores")
