@@ -21,6 +21,7 @@ two when a joint is hidden. `steady` repairs the track in three steps:
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,7 +97,7 @@ def bridge_gaps(track: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
     """Interpolates each joint across gaps of at most `MAX_GAP_SECONDS` (in place)."""
     for joint in range(track.shape[1]):
         seen = np.flatnonzero(track[:, joint, 2] >= MIN_CONFIDENCE)
-        for before, after in zip(seen[:-1], seen[1:], strict=True):
+        for before, after in itertools.pairwise(seen):
             if after - before < 2 or timestamps[after] - timestamps[before] > MAX_GAP_SECONDS:
                 continue
             share = (timestamps[before + 1 : after] - timestamps[before]) / (
