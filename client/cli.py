@@ -915,6 +915,38 @@ def train_fusion(
     typer.echo(f"wrote {out}")
 
 
+EVAL_REPS_EXAMPLES = """
+Examples:
+
+    fitness index dataset --videos data/gym --list testlist01.txt --all-performances \\
+        --out data/keypoints_test
+
+    fitness eval reps --keypoints data/keypoints_test --videos data/gym
+"""
+
+
+@eval_app.command("reps", epilog=EVAL_REPS_EXAMPLES)
+def eval_reps(
+    keypoints: Annotated[Path, typer.Option(help="Keypoint dataset of held-out gym videos.")],
+    videos: Annotated[Path, typer.Option(help="The gym folder the dataset was made from.")],
+) -> None:
+    """Count reps in every video's poses, with no per-exercise threshold, against the gym's
+    labels: exact share and mean absolute error per exercise."""
+    from scoring_service.evaluate_reps import count_reps, counts_table
+    from scoring_service.keypoint_dataset import read_keypoint_dataset
+
+    if not (keypoints / "videos.json").is_file():
+        raise CLIError(f"{keypoints} is no keypoint dataset: run `fitness index dataset` first")
+    found = read_keypoint_dataset(keypoints)
+    with _progress() as bar:
+        task = bar.add_task("counting reps", total=len(found))
+        try:
+            counts = count_reps(found, videos, progress=lambda n: bar.advance(task, n))
+        except (OSError, ValueError) as error:
+            raise CLIError(str(error)) from None
+    typer.echo(counts_table(counts))
+
+
 def _keypoint_predictor(weights: Path):
     """The keypoint classifier in this process."""
     from action_service.checkpoint import load_skeleton_weights

@@ -256,3 +256,18 @@ def test_fusion_without_videos_of_none_of_the_exercises_exits_2(tmp_path, capsys
     code, _, err = run_cli(["train", "fusion", "--records", str(records)], capsys)
     assert code == 2
     assert "none" in err
+
+
+def test_eval_reps_counts_the_gym_s_reps_against_its_labels(tiny_ucf, tmp_path, capsys):
+    keypoints = tmp_path / "keypoints"
+    dataset = ["index", "dataset", "--videos", str(tiny_ucf), "--labels", "--all-performances"]
+    assert run_cli([*dataset, "--out", str(keypoints)], capsys)[0] == 0
+    code, out, _ = run_cli(
+        ["eval", "reps", "--keypoints", str(keypoints), "--videos", str(tiny_ucf)], capsys
+    )
+    assert code == 0
+    assert "| BodyWeightSquats | 1 |" in out
+    assert out.strip().splitlines()[-1].startswith("| all | 2 |")
+    code, _, err = run_cli(["eval", "reps", "--keypoints", str(tmp_path), "--videos", "x"], capsys)
+    assert code == 2
+    assert "no keypoint dataset" in err
