@@ -482,11 +482,17 @@ def synth_preview(
     out: Annotated[Path, typer.Option(help="PNG file to write.")] = Path("docs/gym.png"),
     frames: Annotated[int, typer.Option(min=1, max=12, help="Frames per exercise.")] = 5,
     seed: Annotated[int, typer.Option(help="Root seed.")] = 0,
+    movements: Annotated[
+        MovementSet, typer.Option(help="The eight exercises, or the other movements.")
+    ] = MovementSet.exercises,
 ) -> None:
-    """Write a contact sheet: one clip per exercise, a few frames each, skeletons drawn."""
+    """Write a contact sheet: one clip per movement, a few frames each, skeletons drawn."""
+    from synth.exercises import EXERCISES, OTHER_MOVEMENTS
     from synth.preview import write_contact_sheet
 
-    typer.echo(f"wrote {write_contact_sheet(out, frames_per_clip=frames, root_seed=seed)}")
+    shown = EXERCISES if movements is MovementSet.exercises else OTHER_MOVEMENTS
+    written = write_contact_sheet(out, frames_per_clip=frames, root_seed=seed, exercises=shown)
+    typer.echo(f"wrote {written}")
 
 
 TRAIN_POSE_EXAMPLES = """

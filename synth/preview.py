@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -71,7 +72,7 @@ def _person_tile(image: np.ndarray, keypoints: np.ndarray, box: tuple[float, ...
     return draw_skeleton(tile, moved, thickness=1)
 
 
-def write_contact_sheet(path: Path, **kwargs: int) -> Path:
+def write_contact_sheet(path: Path, **kwargs: Any) -> Path:
     """Writes `contact_sheet(**kwargs)` as a PNG."""
     path.parent.mkdir(parents=True, exist_ok=True)
     cv2.imwrite(str(path), cv2.cvtColor(contact_sheet(**kwargs), cv2.COLOR_RGB2BGR))
