@@ -279,6 +279,9 @@ def _analyze_and_report(
             table.add_row(joint_name(joint.joint), f"{joint.score:.0f}")
         table.add_row("[bold]overall[/bold]", f"[bold]{report.scores.overall:.0f}[/bold]")
         Console().print(table)
+    if report.reps:
+        seconds = ", ".join(f"{rep.seconds:.1f}" for rep in report.reps)
+        typer.echo(f"reps: {len(report.reps)} (seconds each: {seconds})")
     for line in report.feedback:
         typer.echo(f"- {line}")
     if json_out:

@@ -42,8 +42,8 @@ _VERDICT_WORDS = {
 
 def annotate_video(video: Path, report: gateway_pb2.Report, out: Path) -> Path:
     """Writes `out` (H.264 mp4): every frame with the latest analysed pose drawn, each scored
-    joint coloured by its running score, and the running overall score in the corner (or the
-    verdict, where nothing was scored)."""
+    joint coloured by its running score, and the running overall score and reps done in the
+    corner (or the verdict, where nothing was scored)."""
     poses = {p.frame_index: _keypoints(p.pose) for p in report.poses}
     scores = {f.frame_index: f for f in report.scores.frames}
     headline = report.exercise.exercise_id or _VERDICT_WORDS.get(report.exercise.verdict, "")
@@ -65,7 +65,9 @@ def annotate_video(video: Path, report: gateway_pb2.Report, out: Path) -> Path:
                         for joint in current_score.joints:
                             colors[joint.joint - 1] = score_color(joint.running_score)
                     draw_skeleton(image, current_pose, joint_colors=colors)
-                _label(image, headline if not scores else f"{headline}  {overall_so_far:.0f}/100")
+                done = sum(rep.end_frame_index <= frame.index for rep in report.reps)
+                text = headline if not scores else f"{headline}  {overall_so_far:.0f}/100"
+                _label(image, f"{text}  rep {done}/{len(report.reps)}" if report.reps else text)
                 writer.write(image)
     return out
 
@@ -77,9 +79,12 @@ def _label(image: np.ndarray, text: str) -> None:
     cv2.putText(image, text, (8, height + 8), _FONT, scale, (255, 255, 255), 1, cv2.LINE_AA)
 
 
+_REP_SHADE = (120, 160, 220)
+
+
 def plot_scores(report: gateway_pb2.Report, out: Path, size: tuple[int, int] = (960, 540)) -> Path:
     """Writes a PNG: each major joint's running score over time (thin) and the frames' overall
-    score (thick), 0 to 100 against seconds."""
+    score (thick), 0 to 100 against seconds, with each rep shaded and numbered."""
     width, height = size
     left, right, top, bottom = 60, 190, 40, 50
     canvas = np.full((height, width, 3), 255, np.uint8)
@@ -109,6 +114,12 @@ def plot_scores(report: gateway_pb2.Report, out: Path, size: tuple[int, int] = (
             canvas, f"{tick:.1f}s", (x - 14, top + plot_h + 22), _FONT, 0.45, _INK, 1, cv2.LINE_AA
         )
     cv2.rectangle(canvas, (left, top), (left + plot_w, top + plot_h), (160, 160, 160), 1)
+    for number, rep in enumerate(report.reps, start=1):  # a shaded band per rep, numbered
+        x0 = point(rep.start_frame_index / fps, 0)[0]
+        x1 = point(rep.end_frame_index / fps, 0)[0]
+        band = canvas[top : top + plot_h, x0:x1]
+        band[:] = (band * 0.85 + np.array(_REP_SHADE) * 0.15).astype(np.uint8)
+        cv2.putText(canvas, str(number), (x0 + 3, top + 14), _FONT, 0.42, _INK, 1, cv2.LINE_AA)
     if frames:
         times = [f.frame_index / fps for f in frames]
         joints = [j.joint for j in frames[0].joints]

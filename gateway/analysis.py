@@ -19,7 +19,8 @@ of the exercises, or uncertain, the report says so and nothing is scored.
 
 Poses come back in decoded pixels and are scaled to the video's upright size. Once the
 exercise is known, every pose response is scored with everything posed so far and the new
-frames' scores streamed (when asked); the final score of the whole sequence is the report's.
+frames' scores streamed (when asked); the final score of the whole sequence is the report's,
+with the reps found in the poses (`gateway.reps`).
 Any backend failure ends the analysis with the backend's status code and a message that names
 the backend; the other calls are cancelled.
 """
@@ -65,6 +66,7 @@ from common.video import VideoFrame, VideoInfo, VideoReader
 from gateway.feedback import feedback
 from gateway.fusion import Fusion
 from gateway.recognition import EVERY_CLASS, recognizer_name, verdict
+from gateway.reps import report_reps
 from gateway.settings import GatewaySettings
 from gateway.upload import Upload
 
@@ -437,10 +439,15 @@ class Analysis:
         if scores is None:
             raise InvalidInputError("no frame of the video could be posed")
         self._progress(Stage.STAGE_SCORE, len(self.poses), len(self.poses))
-        self._report(info, scores, feedback(scores))
+        reps = await asyncio.to_thread(report_reps, self.poses, info.fps)
+        self._report(info, scores, feedback(scores), reps)
 
     def _report(
-        self, info: VideoInfo, scores: scoring_pb2.ScoreResponse | None, lines: list[str]
+        self,
+        info: VideoInfo,
+        scores: scoring_pb2.ScoreResponse | None,
+        lines: list[str],
+        reps: list[gateway_pb2.Rep] | None = None,
     ) -> None:
         report = gateway_pb2.Report(
             analysis_id=self.analysis_id,
@@ -451,6 +458,7 @@ class Analysis:
             scores=scores,
             feedback=lines,
             elapsed_seconds=time.monotonic() - self.started,
+            reps=reps,
         )
         self.events.put_nowait(gateway_pb2.AnalyzeVideoResponse(report=report))
 

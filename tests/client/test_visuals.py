@@ -3,6 +3,8 @@ for reports with and without scores."""
 
 from __future__ import annotations
 
+import cv2
+
 from client.cli import _exercise_line
 from client.visuals import annotate_video
 from common.fitness.v1 import common_pb2, gateway_pb2
@@ -55,3 +57,17 @@ def test_a_report_without_scores_is_annotated_with_its_verdict(tmp_path):
     )
     out = annotate_video(video, report, tmp_path / "annotated.mp4")
     assert probe_video(out).frame_count == 6
+
+
+def test_the_plot_shades_each_rep(tmp_path):
+    from client.visuals import plot_scores
+
+    report = gateway_pb2.Report(
+        file_name="clip.mp4",
+        video=common_pb2.VideoInfo(fps=10.0),
+        exercise=gateway_pb2.ExerciseRecognized(exercise_id="Lunges"),
+    )
+    plain = cv2.imread(str(plot_scores(report, tmp_path / "plain.png")))
+    report.reps.add(start_frame_index=10, turn_frame_index=20, end_frame_index=30, seconds=2.0)
+    shaded = cv2.imread(str(plot_scores(report, tmp_path / "reps.png")))
+    assert (plain != shaded).any()

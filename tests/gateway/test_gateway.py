@@ -191,6 +191,9 @@ async def test_a_hinted_video_is_accepted_posed_scored_and_reported(system, tiny
     assert len(report.poses[0].pose.keypoints) == 17
     assert 0 <= report.scores.overall <= 100
     assert report.feedback
+    posed = {pose.frame_index for pose in report.poses}
+    for rep in report.reps:  # whatever the tiny clip's poses give, reps are posed frames
+        assert {rep.start_frame_index, rep.turn_frame_index, rep.end_frame_index} <= posed
     stages = {event.progress.stage for event in events if event.WhichOneof("event") == "progress"}
     Stage = gateway_pb2.Progress.Stage
     assert {Stage.STAGE_UPLOAD, Stage.STAGE_DECODE, Stage.STAGE_POSE, Stage.STAGE_SCORE} <= stages

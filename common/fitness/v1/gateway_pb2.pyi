@@ -145,7 +145,7 @@ class FrameScores(_message.Message):
     def __init__(self, frames: _Optional[_Iterable[_Union[_scoring_pb2.FrameScore, _Mapping]]] = ...) -> None: ...
 
 class Report(_message.Message):
-    __slots__ = ("analysis_id", "file_name", "video", "exercise", "poses", "scores", "feedback", "elapsed_seconds")
+    __slots__ = ("analysis_id", "file_name", "video", "exercise", "poses", "scores", "feedback", "elapsed_seconds", "reps")
     ANALYSIS_ID_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     VIDEO_FIELD_NUMBER: _ClassVar[int]
@@ -154,6 +154,7 @@ class Report(_message.Message):
     SCORES_FIELD_NUMBER: _ClassVar[int]
     FEEDBACK_FIELD_NUMBER: _ClassVar[int]
     ELAPSED_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    REPS_FIELD_NUMBER: _ClassVar[int]
     analysis_id: str
     file_name: str
     video: _common_pb2.VideoInfo
@@ -162,4 +163,19 @@ class Report(_message.Message):
     scores: _scoring_pb2.ScoreResponse
     feedback: _containers.RepeatedScalarFieldContainer[str]
     elapsed_seconds: float
-    def __init__(self, analysis_id: _Optional[str] = ..., file_name: _Optional[str] = ..., video: _Optional[_Union[_common_pb2.VideoInfo, _Mapping]] = ..., exercise: _Optional[_Union[ExerciseRecognized, _Mapping]] = ..., poses: _Optional[_Iterable[_Union[_common_pb2.FramePose, _Mapping]]] = ..., scores: _Optional[_Union[_scoring_pb2.ScoreResponse, _Mapping]] = ..., feedback: _Optional[_Iterable[str]] = ..., elapsed_seconds: _Optional[float] = ...) -> None: ...
+    reps: _containers.RepeatedCompositeFieldContainer[Rep]
+    def __init__(self, analysis_id: _Optional[str] = ..., file_name: _Optional[str] = ..., video: _Optional[_Union[_common_pb2.VideoInfo, _Mapping]] = ..., exercise: _Optional[_Union[ExerciseRecognized, _Mapping]] = ..., poses: _Optional[_Iterable[_Union[_common_pb2.FramePose, _Mapping]]] = ..., scores: _Optional[_Union[_scoring_pb2.ScoreResponse, _Mapping]] = ..., feedback: _Optional[_Iterable[str]] = ..., elapsed_seconds: _Optional[float] = ..., reps: _Optional[_Iterable[_Union[Rep, _Mapping]]] = ...) -> None: ...
+
+class Rep(_message.Message):
+    __slots__ = ("start_frame_index", "turn_frame_index", "end_frame_index", "seconds", "range_of_motion")
+    START_FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
+    TURN_FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
+    END_FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    RANGE_OF_MOTION_FIELD_NUMBER: _ClassVar[int]
+    start_frame_index: int
+    turn_frame_index: int
+    end_frame_index: int
+    seconds: float
+    range_of_motion: float
+    def __init__(self, start_frame_index: _Optional[int] = ..., turn_frame_index: _Optional[int] = ..., end_frame_index: _Optional[int] = ..., seconds: _Optional[float] = ..., range_of_motion: _Optional[float] = ...) -> None: ...
