@@ -114,12 +114,15 @@ def plot_scores(report: gateway_pb2.Report, out: Path, size: tuple[int, int] = (
             canvas, f"{tick:.1f}s", (x - 14, top + plot_h + 22), _FONT, 0.45, _INK, 1, cv2.LINE_AA
         )
     cv2.rectangle(canvas, (left, top), (left + plot_w, top + plot_h), (160, 160, 160), 1)
-    for number, rep in enumerate(report.reps, start=1):  # a shaded band per rep, numbered
+    for number, rep in enumerate(report.reps, start=1):  # bands of alternating shade, numbered
         x0 = point(rep.start_frame_index / fps, 0)[0]
         x1 = point(rep.end_frame_index / fps, 0)[0]
         band = canvas[top : top + plot_h, x0:x1]
-        band[:] = (band * 0.85 + np.array(_REP_SHADE) * 0.15).astype(np.uint8)
-        cv2.putText(canvas, str(number), (x0 + 3, top + 14), _FONT, 0.42, _INK, 1, cv2.LINE_AA)
+        share = 0.22 if number % 2 else 0.1
+        band[:] = (band * (1 - share) + np.array(_REP_SHADE) * share).astype(np.uint8)
+        cv2.line(canvas, (x0, top), (x0, top + plot_h), _REP_SHADE, 1)
+        label = f"rep {number}"
+        cv2.putText(canvas, label, (x0 + 4, top + plot_h - 8), _FONT, 0.42, _INK, 1, cv2.LINE_AA)
     if frames:
         times = [f.frame_index / fps for f in frames]
         joints = [j.joint for j in frames[0].joints]
