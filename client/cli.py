@@ -282,6 +282,8 @@ def _analyze_and_report(
     if report.reps:
         seconds = ", ".join(f"{rep.seconds:.1f}" for rep in report.reps)
         typer.echo(f"reps: {len(report.reps)} (seconds each: {seconds})")
+    for warning in report.warnings:
+        typer.echo(f"! {warning.message}")
     for line in report.feedback:
         typer.echo(f"- {line}")
     if json_out:

@@ -63,6 +63,7 @@ from common.fitness.v1 import (
 from common.images import encode_image
 from common.interceptors import ANALYSIS_ID_METADATA_KEY
 from common.video import VideoFrame, VideoInfo, VideoReader
+from gateway.capture import capture_warnings
 from gateway.feedback import feedback
 from gateway.fusion import Fusion
 from gateway.recognition import EVERY_CLASS, recognizer_name, verdict
@@ -459,6 +460,7 @@ class Analysis:
             feedback=lines,
             elapsed_seconds=time.monotonic() - self.started,
             reps=reps,
+            warnings=capture_warnings(self.poses, info.width, info.height, reps),
         )
         self.events.put_nowait(gateway_pb2.AnalyzeVideoResponse(report=report))
 

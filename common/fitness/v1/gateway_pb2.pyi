@@ -145,7 +145,7 @@ class FrameScores(_message.Message):
     def __init__(self, frames: _Optional[_Iterable[_Union[_scoring_pb2.FrameScore, _Mapping]]] = ...) -> None: ...
 
 class Report(_message.Message):
-    __slots__ = ("analysis_id", "file_name", "video", "exercise", "poses", "scores", "feedback", "elapsed_seconds", "reps")
+    __slots__ = ("analysis_id", "file_name", "video", "exercise", "poses", "scores", "feedback", "elapsed_seconds", "reps", "warnings")
     ANALYSIS_ID_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     VIDEO_FIELD_NUMBER: _ClassVar[int]
@@ -155,6 +155,7 @@ class Report(_message.Message):
     FEEDBACK_FIELD_NUMBER: _ClassVar[int]
     ELAPSED_SECONDS_FIELD_NUMBER: _ClassVar[int]
     REPS_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
     analysis_id: str
     file_name: str
     video: _common_pb2.VideoInfo
@@ -164,7 +165,26 @@ class Report(_message.Message):
     feedback: _containers.RepeatedScalarFieldContainer[str]
     elapsed_seconds: float
     reps: _containers.RepeatedCompositeFieldContainer[Rep]
-    def __init__(self, analysis_id: _Optional[str] = ..., file_name: _Optional[str] = ..., video: _Optional[_Union[_common_pb2.VideoInfo, _Mapping]] = ..., exercise: _Optional[_Union[ExerciseRecognized, _Mapping]] = ..., poses: _Optional[_Iterable[_Union[_common_pb2.FramePose, _Mapping]]] = ..., scores: _Optional[_Union[_scoring_pb2.ScoreResponse, _Mapping]] = ..., feedback: _Optional[_Iterable[str]] = ..., elapsed_seconds: _Optional[float] = ..., reps: _Optional[_Iterable[_Union[Rep, _Mapping]]] = ...) -> None: ...
+    warnings: _containers.RepeatedCompositeFieldContainer[CaptureWarning]
+    def __init__(self, analysis_id: _Optional[str] = ..., file_name: _Optional[str] = ..., video: _Optional[_Union[_common_pb2.VideoInfo, _Mapping]] = ..., exercise: _Optional[_Union[ExerciseRecognized, _Mapping]] = ..., poses: _Optional[_Iterable[_Union[_common_pb2.FramePose, _Mapping]]] = ..., scores: _Optional[_Union[_scoring_pb2.ScoreResponse, _Mapping]] = ..., feedback: _Optional[_Iterable[str]] = ..., elapsed_seconds: _Optional[float] = ..., reps: _Optional[_Iterable[_Union[Rep, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[CaptureWarning, _Mapping]]] = ...) -> None: ...
+
+class CaptureWarning(_message.Message):
+    __slots__ = ("kind", "message")
+    class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        KIND_UNSPECIFIED: _ClassVar[CaptureWarning.Kind]
+        KIND_BODY_CUT_OFF: _ClassVar[CaptureWarning.Kind]
+        KIND_PERSON_TOO_SMALL: _ClassVar[CaptureWarning.Kind]
+        KIND_NO_FULL_REP: _ClassVar[CaptureWarning.Kind]
+    KIND_UNSPECIFIED: CaptureWarning.Kind
+    KIND_BODY_CUT_OFF: CaptureWarning.Kind
+    KIND_PERSON_TOO_SMALL: CaptureWarning.Kind
+    KIND_NO_FULL_REP: CaptureWarning.Kind
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    kind: CaptureWarning.Kind
+    message: str
+    def __init__(self, kind: _Optional[_Union[CaptureWarning.Kind, str]] = ..., message: _Optional[str] = ...) -> None: ...
 
 class Rep(_message.Message):
     __slots__ = ("start_frame_index", "turn_frame_index", "end_frame_index", "seconds", "range_of_motion")

@@ -1,0 +1,77 @@
+"""Capture checks: feet or head out of the frame, a person too small, no full rep; a well
+filmed video gets no warning."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from common.fitness.v1 import common_pb2, gateway_pb2
+from common.skeleton import KEYPOINT_INDEX
+from gateway.capture import capture_warnings
+
+WIDTH, HEIGHT = 640, 480
+Kind = gateway_pb2.CaptureWarning.Kind
+ONE_REP = [gateway_pb2.Rep(start_frame_index=0, turn_frame_index=5, end_frame_index=9)]
+
+
+def person(frames: int = 10, tall: float = 0.7) -> np.ndarray:
+    """A standing person `tall` of the frame's height, centred, every point seen: (F, 17, 3)."""
+    y = np.array([0, -0.02, -0.02, 0, 0, 0.15, 0.15, 0.35, 0.35, 0.5, 0.5, 0.55, 0.55, 0.78,
+                  0.78, 1.0, 1.0])  # fmt: skip
+    x = np.array([0, -1, 1, -2, 2, -4, 4, -5, 5, -5, 5, -2, 2, -2, 2, -2, 2.0]) * 0.04
+    top = (1 - tall) / 2 * HEIGHT
+    pose = np.stack([WIDTH / 2 + x * tall * HEIGHT, top + y * tall * HEIGHT, np.full(17, 0.9)], 1)
+    return np.repeat(pose[None], frames, axis=0)
+
+
+def as_poses(keypoints: np.ndarray) -> list[common_pb2.FramePose]:
+    poses = []
+    for index, points in enumerate(keypoints):
+        seen = points[points[:, 2] > 0]
+        low, high = seen[:, :2].min(0), seen[:, :2].max(0)
+        box = common_pb2.Box(x=low[0], y=low[1], width=high[0] - low[0], height=high[1] - low[1])
+        pose = common_pb2.Pose(
+            keypoints=[common_pb2.Keypoint(x=x, y=y, score=s) for x, y, s in points],
+            box=box,
+            score=0.9,
+        )
+        poses.append(common_pb2.FramePose(frame_index=index, pose=pose))
+    return poses
+
+
+def kinds(warnings: list[gateway_pb2.CaptureWarning]) -> list[int]:
+    return [warning.kind for warning in warnings]
+
+
+def test_a_well_filmed_set_gets_no_warning():
+    assert capture_warnings(as_poses(person()), WIDTH, HEIGHT, ONE_REP) == []
+
+
+def test_feet_out_of_the_frame_are_warned_with_a_fix():
+    keypoints = person()
+    ankles = [KEYPOINT_INDEX["left_ankle"], KEYPOINT_INDEX["right_ankle"]]
+    keypoints[:7, ankles, 2] = 0.05  # not found in 7 of 10 frames
+    [warning] = capture_warnings(as_poses(keypoints), WIDTH, HEIGHT, ONE_REP)
+    assert warning.kind == Kind.KIND_BODY_CUT_OFF
+    assert warning.message.startswith("Your feet are out of the frame in 70%")
+    assert "step back" in warning.message
+
+
+def test_a_head_on_the_frame_s_edge_is_cut_off():
+    keypoints = person()
+    keypoints[:, [0, 1, 2], 1] = 0.0  # at the top edge
+    [warning] = capture_warnings(as_poses(keypoints), WIDTH, HEIGHT, ONE_REP)
+    assert warning.message.startswith("Your head is out of the frame")
+
+
+def test_a_person_under_a_fifth_of_the_frame_is_too_small():
+    [warning] = capture_warnings(as_poses(person(tall=0.15)), WIDTH, HEIGHT, ONE_REP)
+    assert warning.kind == Kind.KIND_PERSON_TOO_SMALL
+    assert "15%" in warning.message
+
+
+def test_no_full_rep_is_warned_only_when_reps_were_looked_for():
+    poses = as_poses(person())
+    assert kinds(capture_warnings(poses, WIDTH, HEIGHT, [])) == [Kind.KIND_NO_FULL_REP]
+    assert capture_warnings(poses, WIDTH, HEIGHT, None) == []
+    assert capture_warnings([], WIDTH, HEIGHT, None) == []
