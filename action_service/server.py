@@ -77,16 +77,9 @@ def keypoint_sequence(
             do not increase, a pose without 17 keypoints, or NaN or infinite values.
         LimitExceededError: More than `max_frames` poses.
     """
-    if not request.poses:
-        raise InvalidInputError("no poses: send the performer's pose for at least one frame")
-    if len(request.poses) > max_frames:
-        raise LimitExceededError(
-            f"{len(request.poses)} poses, more than {max_frames} for one video: "
-            "sample it more sparsely"
-        )
+    indices, keypoints = pose_arrays(request.poses, max_frames)
     if not (math.isfinite(request.fps) and request.fps > 0):
         raise InvalidInputError(f"fps must be the video's positive frame rate, got {request.fps:g}")
-    indices, keypoints = pose_arrays(request.poses)
     return KeypointSequence(keypoints, indices / request.fps)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from common.errors import InvalidInputError
+from common.errors import InvalidInputError, LimitExceededError
 from common.fitness.v1 import common_pb2
 
 KEYPOINT_NAMES: tuple[str, ...] = (
@@ -125,13 +125,22 @@ def index_of(joint: common_pb2.Joint.ValueType) -> int:
     return int(joint) - 1
 
 
-def pose_arrays(poses: Sequence[common_pb2.FramePose]) -> tuple[np.ndarray, np.ndarray]:
+def pose_arrays(
+    poses: Sequence[common_pb2.FramePose], max_poses: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Frame indices (F,) and keypoints (F, 17, 3: x, y, score) of a request's poses.
 
     Raises:
-        InvalidInputError: Frame indices that do not increase, a pose without the 17 COCO
-            keypoints, or NaN or infinite values; the message names the first bad frame.
+        InvalidInputError: No poses, frame indices that do not increase, a pose without the 17
+            COCO keypoints, or NaN or infinite values; the message names the first bad frame.
+        LimitExceededError: More than `max_poses` poses (None: no limit).
     """
+    if not poses:
+        raise InvalidInputError("no poses: send the performer's pose for at least one frame")
+    if max_poses is not None and len(poses) > max_poses:
+        raise LimitExceededError(
+            f"{len(poses)} poses, more than {max_poses} at once: sample the video more sparsely"
+        )
     indices = np.array([pose.frame_index for pose in poses], np.int64)
     if np.any(np.diff(indices) <= 0):
         raise InvalidInputError("poses must come in increasing frame_index order")

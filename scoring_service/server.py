@@ -11,7 +11,6 @@ import numpy as np
 
 from common.errors import (
     InvalidInputError,
-    LimitExceededError,
     NotFoundError,
     NotReadyError,
 )
@@ -35,16 +34,12 @@ def keypoints_of(request: scoring_pb2.ScoreRequest, max_poses: int) -> np.ndarra
             missing frame size, or NaN, infinite or out-of-frame coordinates.
         LimitExceededError: More than `max_poses` poses.
     """
-    if not request.poses:
-        raise InvalidInputError("no poses: send the performer's pose for at least one frame")
-    if len(request.poses) > max_poses:
-        raise LimitExceededError(f"{len(request.poses)} poses, more than {max_poses} at once")
+    indices, keypoints = pose_arrays(request.poses, max_poses)
     width, height = request.frame_width, request.frame_height
     if width <= 0 or height <= 0:
         raise InvalidInputError(
             f"frame_width and frame_height must be positive, got {width}x{height}"
         )
-    indices, keypoints = pose_arrays(request.poses)
     x, y, score = keypoints[..., 0], keypoints[..., 1], keypoints[..., 2]
     outside = (
         (x < -_EDGE_SLACK)
