@@ -3,11 +3,13 @@
 Batch 1, 8 and 32 crops (frame + box each), compact HRNet against W32, on this machine's CPU
 cores. Through TorchServe, a "batch" is that many concurrent requests, which TorchServe
 gathers into model batches of up to 8 (`pose_service/model-config.yaml`); the ratio of the
-two columns is TorchServe's overhead.
+two columns is TorchServe's overhead. Where a CUDA GPU is present, a second table times the
+network alone on it in fp32 and bf16 (autocast), against W32 fp32 in the same process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 import urllib.request
@@ -25,6 +27,7 @@ from pose_service.payload import encode_request
 from pose_service.train import save_checkpoint
 
 BATCHES = (1, 8, 32)
+GPU_BATCHES = (1, 32, 128)
 SECONDS = 4.0
 
 
@@ -34,13 +37,16 @@ def inputs(count: int) -> tuple[list[np.ndarray], list[tuple[float, float, float
     return frames, [(200.0, 40.0, 160.0, 300.0)] * count
 
 
-def rate(run, batch: int) -> float:
-    """Crops per second of `run()` (one batch each call), after one warm-up call."""
+def rate(run, batch: int, sync=lambda: None) -> float:
+    """Crops per second of `run()` (one batch each call), after one warm-up call; `sync`
+    waits for queued GPU work."""
     run()
+    sync()
     done, start = 0, time.perf_counter()
     while time.perf_counter() - start < SECONDS:
         run()
         done += batch
+    sync()
     return done / (time.perf_counter() - start)
 
 
@@ -68,6 +74,35 @@ def through_torchserve(server: TorchServe, batch: int, pool: ThreadPoolExecutor)
     return rate(lambda: list(pool.map(post, bodies)), batch)
 
 
+def gpu_table() -> None:
+    """The network alone on the GPU: crops/s in fp32 and bf16 against W32 fp32."""
+    device = torch.device("cuda")
+    print(f"Pose network throughput on {torch.cuda.get_device_name(device)}, crops/s (256x192)")
+    print("| model | precision | batch | crops/s | / W32 fp32 |")
+    print("|---|---|---|---|---|")
+    for batch in GPU_BATCHES:
+        crops = torch.randn(batch, 3, 256, 192, device=device)
+        baseline = None
+        for dtype in (None, torch.bfloat16):
+            for name in ("w32", "compact"):
+                model = build_model(name).eval().to(device)
+                autocast = (
+                    torch.autocast("cuda", dtype=dtype) if dtype else contextlib.nullcontext()
+                )
+
+                def run(model=model, autocast=autocast, crops=crops) -> None:
+                    with torch.inference_mode(), autocast:
+                        model(crops)
+
+                measured = rate(run, batch, torch.cuda.synchronize)
+                baseline = baseline or measured
+                precision = "bf16" if dtype else "fp32"
+                print(
+                    f"| {name} | {precision} | {batch} | {measured:.0f} "
+                    f"| {measured / baseline:.2f} |"
+                )
+
+
 def main() -> None:
     threads = torch.get_num_threads()
     print(f"Pose model throughput, crops/s (CPU, {threads} threads; 640x360 frames)")
@@ -89,6 +124,8 @@ def main() -> None:
                     print(
                         f"| {name} | {batch} | {local:.1f} | {served:.1f} | {served / local:.2f} |"
                     )
+    if torch.cuda.is_available():
+        gpu_table()
 
 
 if __name__ == "__main__":

@@ -505,13 +505,18 @@ Examples:
 
     fitness train pose --coco data/gym_coco --out runs/pose --epochs 20
 
+    fitness train pose --coco data/gym_coco --coco data/gym_coco_more --out runs/pose
+
     fitness train pose --coco /data/coco --split train2017 --model w32 --out runs/w32 --resume
 """
 
 
 @train_app.command("pose", epilog=TRAIN_POSE_EXAMPLES)
 def train_pose(
-    coco: Annotated[Path, typer.Option(help="COCO-layout keypoints set (annotations/, images).")],
+    coco: Annotated[
+        list[Path],
+        typer.Option(help="COCO-layout keypoints set (annotations/, images); repeatable."),
+    ],
     out: Annotated[Path, typer.Option(help="Folder for last.safetensors and last_state.pt.")],
     model: Annotated[str, typer.Option(help="compact, w32 or w48.")] = "compact",
     split: Annotated[
@@ -531,7 +536,7 @@ def train_pose(
     if model not in CONFIGS:
         raise CLIError(f"unknown model {model!r}: choose one of {sorted(CONFIGS)}")
     config = TrainConfig(
-        coco=coco,
+        coco=tuple(coco),
         out=out,
         model=model,
         split=split,
@@ -542,7 +547,7 @@ def train_pose(
         resume=resume,
         device=device,
     )
-    samples = len(CocoKeypoints(coco, split))
+    samples = sum(len(CocoKeypoints(root, split)) for root in coco)
     _train_with_progress(train, config, total=samples * epochs, epochs=epochs)
     typer.echo(f"weights: {out / 'last.safetensors'}")
 
@@ -1098,13 +1103,18 @@ def index_build(
         Path | None, typer.Option(help="Exercise catalogue (default: the shipped one).")
     ] = None,
 ) -> None:
-    """Cluster each exercise's joints (DBSCAN), index centroids and poses (FAISS), calibrate."""
+    """Cluster each exercise's joints (DBSCAN), index centroids and poses (FAISS), calibrate.
+
+    Only clean performances are references: faulty ones in the dataset are left out."""
     from scoring_service.catalogue import DEFAULT_CATALOGUE, load_catalogue
     from scoring_service.index import build_index_dir
     from scoring_service.keypoint_dataset import read_keypoint_dataset
 
     catalogue = load_catalogue(exercises or DEFAULT_CATALOGUE)
-    videos = read_keypoint_dataset(dataset)
+    every = read_keypoint_dataset(dataset)
+    videos = [video for video in every if video.clean]
+    if len(videos) < len(every):
+        typer.echo(f"left out {len(every) - len(videos)} faulty performances", err=True)
     with _progress() as bar:
         task = bar.add_task("building indexes", total=len(catalogue))
         try:

@@ -11,7 +11,8 @@ degrees, on 60% of samples) and horizontal flip; Gaussian heatmap targets (sigma
 mean squared error weighted by each joint's visibility; Adam at 1e-3 with the rate divided by
 10 at 80% and 95% of the epochs (170 and 200 of 210 in the original). The original's
 half-body augmentation is left out. The same code reads COCO itself (`--split train2017`) and
-the gym's sets (`fitness synth poses`).
+the gym's sets (`fitness synth poses`); several sets train together as one. On a GPU the
+forward pass runs in bfloat16 autocast, the loss in float32.
 
 Checkpoints: `last.safetensors` (the weights, with the model name and input size in its
 metadata) after every epoch, plus `last_state.pt` (optimiser, schedule, epoch) to resume.
@@ -31,7 +32,7 @@ import numpy as np
 import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import ConcatDataset, DataLoader, Dataset
 
 from common.device import pick_device
 from common.skeleton import FLIP_INDEX
@@ -153,7 +154,7 @@ def heatmap_loss(
 class TrainConfig:
     """What `fitness train pose` was asked to do."""
 
-    coco: Path
+    coco: tuple[Path, ...]
     out: Path
     model: str = "compact"
     split: str = "train"
@@ -207,7 +208,9 @@ def train(
     np.random.seed(config.seed)
     device = pick_device(config.device)
     input_size = (192, 256) if config.model != "w48" else (288, 384)
-    dataset = CocoKeypoints(config.coco, config.split, input_size, augment=True)
+    dataset = ConcatDataset(
+        [CocoKeypoints(root, config.split, input_size, augment=True) for root in config.coco]
+    )
     loader = DataLoader(
         dataset,
         batch_size=config.batch_size,
@@ -215,6 +218,7 @@ def train(
         drop_last=False,
         num_workers=config.workers,
         persistent_workers=config.workers > 0,
+        pin_memory=device.type == "cuda",
     )
     model = build_model(config.model).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
@@ -225,8 +229,10 @@ def train(
     losses = []
 
     def batch_loss(batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, int]:
-        images, targets, weights = (tensor.to(device) for tensor in batch)
-        return heatmap_loss(model(images), targets, weights), len(images)
+        images, targets, weights = (tensor.to(device, non_blocking=True) for tensor in batch)
+        with torch.autocast(device.type, torch.bfloat16, enabled=device.type == "cuda"):
+            heatmaps = model(images)
+        return heatmap_loss(heatmaps.float(), targets, weights), len(images)
 
     for epoch in range(start_epoch, config.epochs):
         model.train()

@@ -67,17 +67,24 @@ def test_a_few_steps_lower_the_loss_on_a_few_images(coco):
 
 
 def test_training_checkpoints_and_resumes(coco, tmp_path):
-    config = TrainConfig(coco=coco, out=tmp_path, epochs=1, batch_size=4, workers=0)
+    config = TrainConfig(coco=(coco,), out=tmp_path, epochs=1, batch_size=4, workers=0)
     first = train(config)
     assert len(first) == 1
     assert (tmp_path / "last.safetensors").is_file()
     resumed = train(
-        TrainConfig(coco=coco, out=tmp_path, epochs=2, batch_size=4, workers=0, resume=True)
+        TrainConfig(coco=(coco,), out=tmp_path, epochs=2, batch_size=4, workers=0, resume=True)
     )
     assert len(resumed) == 1, "only the epoch not yet run"
     model, input_size = load_weights(tmp_path / "last.safetensors")
     assert input_size == (192, 256)
     assert model.config.num_joints == 17
+
+
+def test_several_sets_train_together_as_one(coco, tmp_path):
+    seen = []
+    config = TrainConfig(coco=(coco, coco), out=tmp_path, epochs=1, batch_size=4, workers=0)
+    train(config, progress=lambda samples, loss: seen.append(samples))
+    assert sum(seen) == 2 * len(CocoKeypoints(coco, "train"))
 
 
 def test_evaluation_reports_coco_ap_and_pck_in_range(coco):
