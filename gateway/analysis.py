@@ -20,7 +20,7 @@ of the exercises, or uncertain, the report says so and nothing is scored.
 Poses come back in decoded pixels and are scaled to the video's upright size. Once the
 exercise is known, every pose response is scored with everything posed so far and the new
 frames' scores streamed (when asked); the final score of the whole sequence is the report's,
-with the reps found in the poses (`gateway.reps`).
+with the reps the scoring service found and scored (`gateway.reps`).
 Any backend failure ends the analysis with the backend's status code and a message that names
 the backend; the other calls are cancelled.
 """
@@ -405,6 +405,7 @@ class Analysis:
             frame_width=info.width,
             frame_height=info.height,
             scorer=self.options.scorer,
+            fps=info.fps,
         )
         return await self._backend(
             "scoring", self.backends.scoring.Score(request, **self._call_options())
@@ -440,8 +441,7 @@ class Analysis:
         if scores is None:
             raise InvalidInputError("no frame of the video could be posed")
         self._progress(Stage.STAGE_SCORE, len(self.poses), len(self.poses))
-        reps = await asyncio.to_thread(report_reps, self.poses, info.fps)
-        self._report(info, scores, feedback(scores), reps)
+        self._report(info, scores, feedback(scores), report_reps(scores))
 
     def _report(
         self,

@@ -1,27 +1,20 @@
-"""The report's repetitions: `scoring_service.reps` over the analysed frames' poses."""
+"""The report's repetitions: the scoring service's scored reps, with their cues."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from common.fitness.v1 import common_pb2, gateway_pb2
-from common.skeleton import pose_arrays
-from scoring_service.reps import find_reps
+from common.fitness.v1 import gateway_pb2, scoring_pb2
 
 
-def report_reps(poses: Sequence[common_pb2.FramePose], fps: float) -> list[gateway_pb2.Rep]:
-    """The reps of one video's poses (in frame order), with frame indices of a `fps` video."""
-    if not poses:
-        return []
-    indices, keypoints = pose_arrays(poses)
-    found = find_reps(keypoints, indices / (fps if fps > 0 else 30.0))
+def report_reps(scores: scoring_pb2.ScoreResponse) -> list[gateway_pb2.Rep]:
+    """The reps of a scored performance, in order."""
     return [
         gateway_pb2.Rep(
-            start_frame_index=int(indices[rep.start]),
-            turn_frame_index=int(indices[rep.turn]),
-            end_frame_index=int(indices[rep.end]),
+            start_frame_index=rep.start_frame_index,
+            turn_frame_index=rep.turn_frame_index,
+            end_frame_index=rep.end_frame_index,
             seconds=rep.seconds,
             range_of_motion=rep.range_of_motion,
+            scores=rep,
         )
-        for rep in found
+        for rep in scores.reps
     ]

@@ -33,8 +33,7 @@ def count_reps(
     dataset's video paths are relative to."""
     counts: Counts = {}
     for video in videos:
-        timestamps = video.frames / (video.fps if video.fps > 0 else 30.0)
-        found = len(find_reps(video.keypoints, timestamps))
+        found = len(find_reps(video.keypoints, video.timestamps))
         counts.setdefault(video.exercise, []).append((found, labelled_reps(root / video.video)))
         if progress:
             progress(1)

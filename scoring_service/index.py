@@ -2,8 +2,8 @@
 reloaded while the service runs (the paper's step 4).
 
 An index directory holds, per exercise, `<id>.centroids.faiss` (the paper's scorer),
-`<id>.poses.faiss` (ours) and `<id>.json` (joints, calibrations, cluster facts), plus one
-`manifest.json`:
+`<id>.poses.faiss` (ours), `<id>.reps.npy` (the reference reps, `scoring_service.rep_scores`)
+and `<id>.json` (joints, calibrations, cluster facts), plus one `manifest.json`:
 
     {"version": 1, "created": "...", "source": "data/keypoints", "exercises": {
         "PushUps": {"joints": ["left_shoulder", ...], "clusters": {"left_shoulder": 3, ...},
@@ -31,6 +31,7 @@ from common.skeleton import KEYPOINT_NAMES
 from scoring_service.catalogue import ExerciseDefinition
 from scoring_service.keypoint_dataset import VideoKeypoints
 from scoring_service.normalise import normalise
+from scoring_service.rep_scores import RepReferences
 from scoring_service.scorers import CentroidScorer, PoseNeighbourScorer, Scorer
 
 logger = logging.getLogger(__name__)
@@ -41,10 +42,12 @@ MANIFEST = "manifest.json"
 
 @dataclass
 class ExerciseIndex:
-    """An exercise's scorers, by name ("paper", "pose")."""
+    """An exercise's scorers, by name ("paper", "pose"), and its reference reps (None where
+    the references have too few reps to score a rep by)."""
 
     exercise: ExerciseDefinition
     scorers: dict[str, Scorer]
+    reps: RepReferences | None = None
 
 
 def build_exercise_index(
@@ -62,7 +65,13 @@ def build_exercise_index(
         ]
     except ValueError as error:
         raise ValueError(f"{exercise.id}: {error}") from error
-    return ExerciseIndex(exercise, {scorer.name: scorer for scorer in scorers})
+    sequences = [(video.keypoints, video.timestamps) for video in videos if len(video.keypoints)]
+    try:
+        reps = RepReferences.build(joints, sequences)
+    except ValueError as error:
+        logger.warning("%s: no rep scores: %s", exercise.id, error)
+        reps = None
+    return ExerciseIndex(exercise, {scorer.name: scorer for scorer in scorers}, reps)
 
 
 def _sha256(path: Path) -> str:
@@ -89,6 +98,9 @@ def write_index_dir(
         for name, scorer in index.scorers.items():
             written, facts[name] = scorer.save(prefix)
             files += written
+        if index.reps is not None:
+            written, facts["reps"] = index.reps.save(prefix)
+            files += written
         facts_path = prefix.with_suffix(".json")
         facts_path.write_text(json.dumps({"exercise": exercise.id, "scorers": facts}))
         files.append(facts_path)
@@ -101,6 +113,7 @@ def write_index_dir(
             "min_samples": {names[j]: f["min_samples"] for j, f in centroids.clusters.items()},
             "reference_videos": videos.get(exercise.id, 0),
             "reference_frames": index.scorers[PoseNeighbourScorer.name].references,
+            "reference_reps": len(index.reps.reps) if index.reps is not None else 0,
             "files": {path.name: _sha256(path) for path in files},
         }
     manifest = {
@@ -203,7 +216,8 @@ def _load_exercise(folder: Path, exercise: ExerciseDefinition, entry: dict) -> E
         CentroidScorer.load(prefix, joints, facts[CentroidScorer.name]),
         PoseNeighbourScorer.load(prefix, joints, facts[PoseNeighbourScorer.name]),
     ]
-    return ExerciseIndex(exercise, {scorer.name: scorer for scorer in scorers})
+    reps = RepReferences.load(prefix, joints, facts["reps"]) if "reps" in facts else None
+    return ExerciseIndex(exercise, {scorer.name: scorer for scorer in scorers}, reps)
 
 
 class IndexStore:

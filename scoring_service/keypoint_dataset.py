@@ -63,6 +63,11 @@ class VideoKeypoints:
     def clean(self) -> bool:
         return not any(severity > 0 for severity in self.faults.values())
 
+    @property
+    def timestamps(self) -> np.ndarray:
+        """(F,) seconds of the sampled frames (30 fps assumed where the rate is unknown)."""
+        return self.frames / (self.fps if self.fps > 0 else 30.0)
+
 
 def sample_step(fps: float, sample_fps: float) -> int:
     """Keep every k-th frame of a `fps` video to sample about `sample_fps` frames a second."""

@@ -60,11 +60,12 @@ class Calibration:
     zero: np.ndarray
 
     @classmethod
-    def from_reference(cls, distances: list[np.ndarray]) -> Calibration:
-        """From each joint's reference distances."""
+    def from_reference(cls, distances: list[np.ndarray], zero_at: float = ZERO_AT) -> Calibration:
+        """From each joint's reference distances; a score is 0 from `zero_at` times their 95th
+        percentile."""
         full = np.array([np.quantile(d, 0.5) if len(d) else 0.0 for d in distances])
         high = np.array([np.quantile(d, 0.95) if len(d) else 1.0 for d in distances])
-        zero = np.maximum(ZERO_AT * high, full + 1e-3)
+        zero = np.maximum(zero_at * high, full + 1e-3)
         return cls(full.astype(np.float32), zero.astype(np.float32))
 
     def scores(self, distances: np.ndarray) -> np.ndarray:

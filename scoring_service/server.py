@@ -19,6 +19,7 @@ from common.server import ServiceBinding, run_service, serve
 from common.skeleton import pose_arrays
 from scoring_service.catalogue import load_catalogue
 from scoring_service.index import ExerciseIndex, IndexStore
+from scoring_service.rep_scores import RepScore
 from scoring_service.scorers import SCORERS, score_performance
 from scoring_service.settings import ScoringSettings
 
@@ -56,6 +57,26 @@ def keypoints_of(request: scoring_pb2.ScoreRequest, max_poses: int) -> np.ndarra
     return keypoints
 
 
+def rep_message(rep: RepScore, indices: np.ndarray, joints: list[int]) -> scoring_pb2.RepScore:
+    """A scored rep, its positions in the sequence turned into the frames' indices and its
+    joints (positions in the major joints) into `Joint` values."""
+    return scoring_pb2.RepScore(
+        start_frame_index=int(indices[rep.rep.start]),
+        turn_frame_index=int(indices[rep.rep.turn]),
+        end_frame_index=int(indices[rep.rep.end]),
+        seconds=rep.rep.seconds,
+        range_of_motion=rep.rep.range_of_motion,
+        joints=[
+            scoring_pb2.JointScore(joint=joint, score=float(score))
+            for joint, score in zip(joints, rep.joint_scores, strict=True)
+        ],
+        overall=rep.overall,
+        worst_joint=joints[rep.worst_joint],
+        worst_frame_index=int(indices[rep.worst_frame]),
+        deviations=rep.deviations.tolist(),
+    )
+
+
 class KeypointScorer(scoring_pb2_grpc.KeypointScorerServicer):
     """Scores performances with the indexes of an `IndexStore`."""
 
@@ -82,6 +103,12 @@ class KeypointScorer(scoring_pb2_grpc.KeypointScorerServicer):
         keypoints = keypoints_of(request, self.settings.max_poses)
         scorer = index.scorers[scorer_name]
         result = await asyncio.to_thread(score_performance, scorer, keypoints)
+        indices = np.array([pose.frame_index for pose in request.poses])
+        reps = (
+            await asyncio.to_thread(index.reps.score, keypoints, indices / (request.fps or 30.0))
+            if index.reps is not None
+            else []
+        )
         joints = [joint + 1 for joint in scorer.joints]
         frames = [
             scoring_pb2.FrameScore(
@@ -105,6 +132,7 @@ class KeypointScorer(scoring_pb2_grpc.KeypointScorerServicer):
             ],
             overall=result.overall,
             scorer=scorer_name,
+            reps=[rep_message(rep, indices, joints) for rep in reps],
         )
 
     async def ListExercises(

@@ -79,10 +79,12 @@ def test_the_manifest_lists_joints_cluster_counts_and_file_checksums(built):
     assert sorted(entry["clusters"]) == sorted(SQUAT_JOINTS)
     assert all(count >= 1 for count in entry["clusters"].values())
     assert (entry["reference_videos"], entry["reference_frames"]) == (3, 3 * 16)
+    assert entry["reference_reps"] == 3  # one squat a video
     assert sorted(entry["files"]) == [
         "BodyWeightSquats.centroids.faiss",
         "BodyWeightSquats.json",
         "BodyWeightSquats.poses.faiss",
+        "BodyWeightSquats.reps.npy",
     ]
     for name, checksum in entry["files"].items():
         assert hashlib.sha256((built / name).read_bytes()).hexdigest() == checksum

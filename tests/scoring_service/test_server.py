@@ -235,3 +235,35 @@ async def test_bad_input_gets_a_clear_status(stub, bad, code, message):
         await stub.Score(bad(), timeout=30)
     assert error.value.code() == code
     assert message in error.value.details()
+
+
+async def test_each_rep_is_scored_joint_by_joint_with_the_video_s_frame_indices(stub):
+    keypoints = squat(45, depth=0.95, offset=(330.0, 430.0), scale=0.9, seed=7, reps=3)
+    indices = [3 * i for i in range(len(keypoints))]  # every third frame of a 30 fps video
+    message = request(keypoints, frame_indices=indices)
+    message.fps = 30.0
+    response = await stub.Score(message, timeout=30)
+    assert len(response.reps) == 3
+    joints = [KEYPOINT_INDEX[name] + 1 for name in SQUAT_JOINTS]
+    for rep in response.reps:
+        posed = {rep.start_frame_index, rep.turn_frame_index, rep.end_frame_index}
+        assert posed <= set(indices)
+        assert rep.start_frame_index < rep.turn_frame_index < rep.end_frame_index
+        assert rep.seconds == pytest.approx((rep.end_frame_index - rep.start_frame_index) / 30)
+        assert [joint.joint for joint in rep.joints] == joints
+        assert rep.overall == pytest.approx(np.mean([j.score for j in rep.joints]), abs=1e-3)
+        assert rep.worst_joint in joints
+        assert rep.start_frame_index <= rep.worst_frame_index <= rep.end_frame_index
+        assert len(rep.deviations) == len(joints)
+        assert rep.overall > 50  # a full squat against full squats
+
+
+async def test_a_shallow_rep_scores_below_a_full_one(stub):
+    scores = []
+    for depth in (0.95, 0.35):
+        keypoints = squat(40, depth=depth, offset=(330.0, 430.0), scale=0.9, seed=7, reps=2)
+        message = request(keypoints, frame_indices=[3 * i for i in range(len(keypoints))])
+        message.fps = 30.0
+        response = await stub.Score(message, timeout=30)
+        scores.append(np.mean([rep.overall for rep in response.reps]))
+    assert scores[1] < scores[0] - 20

@@ -8,18 +8,20 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ScoreRequest(_message.Message):
-    __slots__ = ("exercise_id", "poses", "frame_width", "frame_height", "scorer")
+    __slots__ = ("exercise_id", "poses", "frame_width", "frame_height", "scorer", "fps")
     EXERCISE_ID_FIELD_NUMBER: _ClassVar[int]
     POSES_FIELD_NUMBER: _ClassVar[int]
     FRAME_WIDTH_FIELD_NUMBER: _ClassVar[int]
     FRAME_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     SCORER_FIELD_NUMBER: _ClassVar[int]
+    FPS_FIELD_NUMBER: _ClassVar[int]
     exercise_id: str
     poses: _containers.RepeatedCompositeFieldContainer[_common_pb2.FramePose]
     frame_width: int
     frame_height: int
     scorer: str
-    def __init__(self, exercise_id: _Optional[str] = ..., poses: _Optional[_Iterable[_Union[_common_pb2.FramePose, _Mapping]]] = ..., frame_width: _Optional[int] = ..., frame_height: _Optional[int] = ..., scorer: _Optional[str] = ...) -> None: ...
+    fps: float
+    def __init__(self, exercise_id: _Optional[str] = ..., poses: _Optional[_Iterable[_Union[_common_pb2.FramePose, _Mapping]]] = ..., frame_width: _Optional[int] = ..., frame_height: _Optional[int] = ..., scorer: _Optional[str] = ..., fps: _Optional[float] = ...) -> None: ...
 
 class JointScore(_message.Message):
     __slots__ = ("joint", "score", "running_score")
@@ -42,18 +44,44 @@ class FrameScore(_message.Message):
     def __init__(self, frame_index: _Optional[int] = ..., joints: _Optional[_Iterable[_Union[JointScore, _Mapping]]] = ..., overall: _Optional[float] = ...) -> None: ...
 
 class ScoreResponse(_message.Message):
-    __slots__ = ("exercise_id", "frames", "joints", "overall", "scorer")
+    __slots__ = ("exercise_id", "frames", "joints", "overall", "scorer", "reps")
     EXERCISE_ID_FIELD_NUMBER: _ClassVar[int]
     FRAMES_FIELD_NUMBER: _ClassVar[int]
     JOINTS_FIELD_NUMBER: _ClassVar[int]
     OVERALL_FIELD_NUMBER: _ClassVar[int]
     SCORER_FIELD_NUMBER: _ClassVar[int]
+    REPS_FIELD_NUMBER: _ClassVar[int]
     exercise_id: str
     frames: _containers.RepeatedCompositeFieldContainer[FrameScore]
     joints: _containers.RepeatedCompositeFieldContainer[JointScore]
     overall: float
     scorer: str
-    def __init__(self, exercise_id: _Optional[str] = ..., frames: _Optional[_Iterable[_Union[FrameScore, _Mapping]]] = ..., joints: _Optional[_Iterable[_Union[JointScore, _Mapping]]] = ..., overall: _Optional[float] = ..., scorer: _Optional[str] = ...) -> None: ...
+    reps: _containers.RepeatedCompositeFieldContainer[RepScore]
+    def __init__(self, exercise_id: _Optional[str] = ..., frames: _Optional[_Iterable[_Union[FrameScore, _Mapping]]] = ..., joints: _Optional[_Iterable[_Union[JointScore, _Mapping]]] = ..., overall: _Optional[float] = ..., scorer: _Optional[str] = ..., reps: _Optional[_Iterable[_Union[RepScore, _Mapping]]] = ...) -> None: ...
+
+class RepScore(_message.Message):
+    __slots__ = ("start_frame_index", "turn_frame_index", "end_frame_index", "seconds", "range_of_motion", "joints", "overall", "worst_joint", "worst_frame_index", "deviations")
+    START_FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
+    TURN_FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
+    END_FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    RANGE_OF_MOTION_FIELD_NUMBER: _ClassVar[int]
+    JOINTS_FIELD_NUMBER: _ClassVar[int]
+    OVERALL_FIELD_NUMBER: _ClassVar[int]
+    WORST_JOINT_FIELD_NUMBER: _ClassVar[int]
+    WORST_FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
+    DEVIATIONS_FIELD_NUMBER: _ClassVar[int]
+    start_frame_index: int
+    turn_frame_index: int
+    end_frame_index: int
+    seconds: float
+    range_of_motion: float
+    joints: _containers.RepeatedCompositeFieldContainer[JointScore]
+    overall: float
+    worst_joint: _common_pb2.Joint
+    worst_frame_index: int
+    deviations: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, start_frame_index: _Optional[int] = ..., turn_frame_index: _Optional[int] = ..., end_frame_index: _Optional[int] = ..., seconds: _Optional[float] = ..., range_of_motion: _Optional[float] = ..., joints: _Optional[_Iterable[_Union[JointScore, _Mapping]]] = ..., overall: _Optional[float] = ..., worst_joint: _Optional[_Union[_common_pb2.Joint, str]] = ..., worst_frame_index: _Optional[int] = ..., deviations: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class ListExercisesRequest(_message.Message):
     __slots__ = ()

@@ -1,0 +1,194 @@
+"""Each rep scored joint by joint against the exercise's reference reps, aligned in time.
+
+Glossary of shapes:
+    - frame number: F
+    - keypoint number: K (17)
+    - major joint number: J (the exercise's, `exercises.json`)
+    - reference rep number: R
+    - samples per rep: L (`SAMPLES`)
+
+The reference reps are the reps (`scoring_service.reps.find_reps`) of the exercise's clean
+reference videos, each as its steadied, normalised poses resampled to `SAMPLES` instants evenly
+spread over the rep, and as its mirror image (a performer may face either way). A performed
+rep, resampled the same way, is aligned to every reference rep by dynamic time warping over the
+major joints (local cost: the mean distance of the joints, in torso lengths; the warp kept
+within `BAND` samples of the diagonal, so a rep is compared phase by phase, not collapsed onto
+one frame). The reference with the cheapest warp is the rep's match, and a joint's deviation
+is its mean distance along that warp. Deviations become scores in [0, 100] with the per-frame
+scorers' `Calibration`, made from the reference reps themselves held out by video: each against
+the reps of the other reference videos. A rep's worst joint is its lowest-scored one, and its
+worst frame the frame where that joint strays farthest from the matched reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
+
+import numpy as np
+
+from common.skeleton import FLIP_INDEX
+from scoring_service.reps import Rep, filled, find_reps
+from scoring_service.scorers import Calibration
+
+SAMPLES = 24
+BAND = 6  # samples either side of the diagonal
+ZERO_AT = 2.0  # a rep's joint scores 0 from this times the references' 95th percentile
+
+
+@dataclass(frozen=True)
+class RepScore:
+    """One rep's scores.
+
+    Attributes:
+        rep: The rep (indices into the scored sequence).
+        joint_scores: (J,) each major joint's score, in [0, 100].
+        overall: The mean of the joint scores.
+        worst_joint: Position in the major joints of the lowest-scored joint.
+        worst_frame: Index into the scored sequence where that joint deviates most.
+        deviations: (J,) each joint's mean distance from the matched reference, torso lengths.
+    """
+
+    rep: Rep
+    joint_scores: np.ndarray
+    overall: float
+    worst_joint: int
+    worst_frame: int
+    deviations: np.ndarray
+
+
+def resample(points: np.ndarray, timestamps: np.ndarray, rep: Rep) -> tuple[np.ndarray, np.ndarray]:
+    """The rep's poses (L, K, 2) at `SAMPLES` instants evenly spread from its start to its end,
+    and the sequence index (L,) nearest each instant."""
+    times = np.linspace(timestamps[rep.start], timestamps[rep.end], SAMPLES)
+    span = slice(rep.start, rep.end + 1)
+    own_times, own_points = timestamps[span], points[span]
+    flat = own_points.reshape(len(own_points), -1)
+    sampled = np.stack([np.interp(times, own_times, column) for column in flat.T], axis=1)
+    nearest = rep.start + np.abs(own_times[None] - times[:, None]).argmin(axis=1)
+    return sampled.reshape(SAMPLES, *points.shape[1:]).astype(np.float32), nearest
+
+
+def mirrored_reps(reps: np.ndarray) -> np.ndarray:
+    """Reps (R, L, K, 2) seen in a mirror: x negated, left and right swapped."""
+    flipped = reps[:, :, list(FLIP_INDEX)].copy()
+    flipped[..., 0] *= -1
+    return flipped
+
+
+def joint_gaps(rep: np.ndarray, references: np.ndarray, joints: tuple[int, ...]) -> np.ndarray:
+    """Distances (R, L, L, J) of each joint between every sample of `rep` (L, K, 2) and every
+    sample of each reference (R, L, K, 2)."""
+    ours = rep[:, list(joints)]
+    theirs = references[:, :, list(joints)]
+    return np.linalg.norm(ours[None, :, None] - theirs[:, None], axis=-1)
+
+
+def warp(costs: np.ndarray) -> tuple[np.ndarray, list[list[tuple[int, int]]]]:
+    """Dynamic time warping of local costs (R, L, L) within `BAND` of the diagonal: each
+    reference's total cost over its path's length (R,), and the paths as (ours, theirs)
+    sample pairs."""
+    count, length, _ = costs.shape
+    total = np.full((count, length + 1, length + 1), np.inf)
+    total[:, 0, 0] = 0.0
+    for i in range(1, length + 1):
+        for j in range(max(1, i - BAND), min(length, i + BAND) + 1):
+            best = np.minimum(
+                np.minimum(total[:, i - 1, j - 1], total[:, i - 1, j]), total[:, i, j - 1]
+            )
+            total[:, i, j] = costs[:, i - 1, j - 1] + best
+    paths = []
+    for r in range(count):
+        i, j, path = length, length, []
+        while i > 0 and j > 0:
+            path.append((i - 1, j - 1))
+            steps = ((i - 1, j - 1), (i - 1, j), (i, j - 1))
+            i, j = min(steps, key=lambda step: total[r, step[0], step[1]])
+        paths.append(path[::-1])
+    lengths = np.array([len(path) for path in paths])
+    return total[:, length, length] / lengths, paths
+
+
+def align(
+    rep: np.ndarray, references: np.ndarray, joints: tuple[int, ...]
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """Aligns `rep` (L, K, 2) to every reference (R, L, K, 2); returns the best reference's
+    position, each joint's mean deviation (J,) along its warp, and each of our samples'
+    largest deviation per joint (L, J)."""
+    gaps = joint_gaps(rep, references, joints)
+    totals, paths = warp(gaps.mean(axis=-1))
+    best = int(np.argmin(totals))
+    pairs = np.array(paths[best])
+    along = gaps[best, pairs[:, 0], pairs[:, 1]]
+    per_sample = np.zeros((len(rep), len(joints)), np.float32)
+    np.maximum.at(per_sample, pairs[:, 0], along)
+    return best, along.mean(axis=0), per_sample
+
+
+@dataclass
+class RepReferences:
+    """An exercise's reference reps and the calibration of rep deviations."""
+
+    joints: tuple[int, ...]
+    reps: np.ndarray  # (R, L, K, 2), mirrors not included
+    calibration: Calibration
+
+    @classmethod
+    def build(cls, joints: tuple[int, ...], videos: list[tuple[np.ndarray, np.ndarray]]) -> Self:
+        """From reference videos as (keypoints (F, K, 3), timestamps (F,)) pairs."""
+        reps, owners = [], []
+        for owner, (keypoints, timestamps) in enumerate(videos):
+            points = filled(keypoints, timestamps)
+            for rep in find_reps(keypoints, timestamps):
+                reps.append(resample(points, timestamps, rep)[0])
+                owners.append(owner)
+        if len(set(owners)) < 2:
+            raise ValueError("reference reps need at least two videos with a rep each")
+        stacked, owners_array = np.stack(reps), np.array(owners)
+        deviations = []
+        for rep, owner in zip(stacked, owners_array, strict=True):
+            others = stacked[owners_array != owner]
+            candidates = np.concatenate([others, mirrored_reps(others)])
+            deviations.append(align(rep, candidates, joints)[1])
+        per_joint = np.stack(deviations).T
+        return cls(joints, stacked, Calibration.from_reference(list(per_joint), ZERO_AT))
+
+    def score(self, keypoints: np.ndarray, timestamps: np.ndarray) -> list[RepScore]:
+        """The reps of poses (F, K, 3) at `timestamps` (F,) seconds, each scored."""
+        timestamps = np.asarray(timestamps, np.float64)
+        found = find_reps(keypoints, timestamps)
+        if not found:
+            return []
+        points = filled(keypoints, timestamps)
+        candidates = np.concatenate([self.reps, mirrored_reps(self.reps)])
+        scored = []
+        for rep in found:
+            sampled, nearest = resample(points, timestamps, rep)
+            _, deviations, per_sample = align(sampled, candidates, self.joints)
+            scores = self.calibration.scores(deviations[None])[0]
+            worst = int(np.argmin(scores))
+            scored.append(
+                RepScore(
+                    rep,
+                    scores,
+                    float(scores.mean()),
+                    worst,
+                    int(nearest[int(np.argmax(per_sample[:, worst]))]),
+                    deviations,
+                )
+            )
+        return scored
+
+    def save(self, prefix: Path) -> tuple[list[Path], dict]:
+        """Writes `<prefix>.reps.npy`; returns it and the calibration as JSON facts."""
+        path = prefix.with_suffix(".reps.npy")
+        np.save(path, self.reps)
+        return [path], {"reps": len(self.reps), "calibration": self.calibration.to_json()}
+
+    @classmethod
+    def load(cls, prefix: Path, joints: tuple[int, ...], facts: dict) -> Self:
+        reps = np.load(prefix.with_suffix(".reps.npy"), allow_pickle=False)
+        if reps.ndim != 4 or reps.shape[1] != SAMPLES or len(reps) != facts["reps"]:
+            raise ValueError(f"{prefix.name}.reps.npy has shape {reps.shape}, not the manifest's")
+        return cls(joints, reps.astype(np.float32), Calibration.from_json(facts["calibration"]))
