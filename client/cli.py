@@ -963,6 +963,40 @@ def eval_reps(
     typer.echo(counts_table(counts))
 
 
+EVAL_CUES_EXAMPLES = """
+Examples:
+
+    fitness eval cues --dataset data/keypoints_test --index models/scoring
+"""
+
+
+@eval_app.command("cues", epilog=EVAL_CUES_EXAMPLES)
+def eval_cues(
+    dataset: Annotated[Path, typer.Option(help="Held-out keypoint dataset, all performances.")],
+    index: Annotated[Path, typer.Option(help="Index directory.")] = Path("models/scoring"),
+    exercises: Annotated[
+        Path | None, typer.Option(help="Exercise catalogue (default: the shipped one).")
+    ] = None,
+) -> None:
+    """Each fault's form cue on the reps of faulty against clean performances: ROC AUC and
+    how often it fires."""
+    from scoring_service.catalogue import DEFAULT_CATALOGUE, load_catalogue
+    from scoring_service.evaluate_cues import cue_results, cues_table, measure_videos
+    from scoring_service.index import load_index_dir
+    from scoring_service.keypoint_dataset import read_keypoint_dataset
+
+    if not (dataset / "videos.json").is_file():
+        raise CLIError(f"{dataset} is no keypoint dataset: run `fitness index dataset` first")
+    loaded = load_index_dir(index, load_catalogue(exercises or DEFAULT_CATALOGUE))
+    if not loaded.indexes:
+        raise CLIError(f"no usable index in {index}: {loaded.unavailable}")
+    videos = read_keypoint_dataset(dataset)
+    with _progress() as bar:
+        task = bar.add_task("measuring reps", total=len(videos))
+        reps = measure_videos(loaded.indexes, videos, progress=lambda n: bar.advance(task, n))
+    typer.echo(cues_table(cue_results(reps)))
+
+
 def _keypoint_predictor(weights: Path):
     """The keypoint classifier in this process."""
     from action_service.checkpoint import load_skeleton_weights

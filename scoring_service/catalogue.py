@@ -1,7 +1,8 @@
 """The exercises the scoring service knows, with the major joints scored for each.
 
-They live in `exercises.json` beside this module (or a file named by `--exercises`), so an
-exercise is added by data: an entry here plus reference videos to build its index from.
+They live in `exercises.json` beside this module (or a file named by `--exercises`), with
+each exercise's form cue rules in `cues/<id>.json` beside that file, so an exercise is added by
+data: an entry here, its cues, and reference videos to build its index from.
 """
 
 from __future__ import annotations
@@ -12,17 +13,20 @@ from pathlib import Path
 
 from common.fitness.v1 import common_pb2
 from common.skeleton import KEYPOINT_INDEX
+from scoring_service.cues import CueRule, load_cue_rules
 
 DEFAULT_CATALOGUE = Path(__file__).with_name("exercises.json")
 
 
 @dataclass(frozen=True)
 class ExerciseDefinition:
-    """One exercise: its id (the UCF101 class name), a name for people, its major joints."""
+    """One exercise: its id (the UCF101 class name), a name for people, its major joints and
+    its form cue rules (`scoring_service.cues`)."""
 
     id: str
     display_name: str
     major_joints: tuple[int, ...]  # COCO keypoint indices
+    cues: tuple[CueRule, ...] = ()
 
     def to_proto(self) -> common_pb2.Exercise:
         """The `fitness.v1.Exercise` message (a joint's enum value is its COCO index + 1)."""
@@ -34,10 +38,12 @@ class ExerciseDefinition:
 
 
 def load_catalogue(path: Path = DEFAULT_CATALOGUE) -> dict[str, ExerciseDefinition]:
-    """Every exercise of a catalogue file, by id.
+    """Every exercise of a catalogue file, by id, with the cue rules of `cues/<id>.json`
+    beside the file.
 
     Raises:
-        ValueError: A joint name that is not a COCO keypoint, or an exercise with no joint.
+        ValueError: A joint name that is not a COCO keypoint, an exercise with no joint, or
+            a cue file that does not parse.
     """
     entries = json.loads(path.read_text())
     catalogue = {}
@@ -46,5 +52,8 @@ def load_catalogue(path: Path = DEFAULT_CATALOGUE) -> dict[str, ExerciseDefiniti
         if unknown or not entry["major_joints"]:
             raise ValueError(f"{path}: {exercise_id} has no or unknown joints {unknown}")
         joints = tuple(KEYPOINT_INDEX[name] for name in entry["major_joints"])
-        catalogue[exercise_id] = ExerciseDefinition(exercise_id, entry["display_name"], joints)
+        cues = load_cue_rules(exercise_id, path.parent / "cues")
+        catalogue[exercise_id] = ExerciseDefinition(
+            exercise_id, entry["display_name"], joints, cues
+        )
     return catalogue

@@ -22,13 +22,14 @@ worst frame the frame where that joint strays farthest from the matched referenc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
 import numpy as np
 
 from common.skeleton import FLIP_INDEX
+from scoring_service.cues import Cue, CueRule, measure_cues
 from scoring_service.reps import Rep, filled, find_reps
 from scoring_service.scorers import Calibration
 
@@ -48,6 +49,7 @@ class RepScore:
         worst_joint: Position in the major joints of the lowest-scored joint.
         worst_frame: Index into the scored sequence where that joint deviates most.
         deviations: (J,) each joint's mean distance from the matched reference, torso lengths.
+        cues: Every cue rule measured on the rep, those that fire first, strongest first.
     """
 
     rep: Rep
@@ -56,6 +58,11 @@ class RepScore:
     worst_joint: int
     worst_frame: int
     deviations: np.ndarray
+    cues: tuple[Cue, ...] = ()
+
+    def cue_words(self, rep_number: int) -> list[str]:
+        """The words of the cues that fire, for the rep numbered `rep_number` (from 1)."""
+        return [cue.words(rep_number) for cue in self.cues if cue.fires]
 
 
 def resample(points: np.ndarray, timestamps: np.ndarray, rep: Rep) -> tuple[np.ndarray, np.ndarray]:
@@ -133,6 +140,15 @@ class RepReferences:
     joints: tuple[int, ...]
     reps: np.ndarray  # (R, L, K, 2), mirrors not included
     calibration: Calibration
+    _typical: dict[CueRule, float] = field(default_factory=dict, repr=False)
+
+    def typical(self, rules: tuple[CueRule, ...]) -> dict[CueRule, float]:
+        """Each rule's median value over the reference reps and their mirrors."""
+        for rule in rules:
+            if rule not in self._typical:
+                both = np.concatenate([self.reps, mirrored_reps(self.reps)])
+                self._typical[rule] = float(np.median([rule.value(rep) for rep in both]))
+        return {rule: self._typical[rule] for rule in rules}
 
     @classmethod
     def build(cls, joints: tuple[int, ...], videos: list[tuple[np.ndarray, np.ndarray]]) -> Self:
@@ -154,20 +170,25 @@ class RepReferences:
         per_joint = np.stack(deviations).T
         return cls(joints, stacked, Calibration.from_reference(list(per_joint), ZERO_AT))
 
-    def score(self, keypoints: np.ndarray, timestamps: np.ndarray) -> list[RepScore]:
-        """The reps of poses (F, K, 3) at `timestamps` (F,) seconds, each scored."""
+    def score(
+        self, keypoints: np.ndarray, timestamps: np.ndarray, rules: tuple[CueRule, ...] = ()
+    ) -> list[RepScore]:
+        """The reps of poses (F, K, 3) at `timestamps` (F,) seconds, each scored and measured
+        by the exercise's cue `rules` against its matched reference rep."""
         timestamps = np.asarray(timestamps, np.float64)
         found = find_reps(keypoints, timestamps)
         if not found:
             return []
         points = filled(keypoints, timestamps)
         candidates = np.concatenate([self.reps, mirrored_reps(self.reps)])
+        typical = self.typical(rules)
         scored = []
         for rep in found:
             sampled, nearest = resample(points, timestamps, rep)
-            _, deviations, per_sample = align(sampled, candidates, self.joints)
+            match, deviations, per_sample = align(sampled, candidates, self.joints)
             scores = self.calibration.scores(deviations[None])[0]
             worst = int(np.argmin(scores))
+            cues = measure_cues(rules, sampled, candidates[match], typical)
             scored.append(
                 RepScore(
                     rep,
@@ -176,6 +197,7 @@ class RepReferences:
                     worst,
                     int(nearest[int(np.argmax(per_sample[:, worst]))]),
                     deviations,
+                    tuple(sorted(cues, key=lambda cue: -cue.strength)),
                 )
             )
         return scored

@@ -57,9 +57,11 @@ def keypoints_of(request: scoring_pb2.ScoreRequest, max_poses: int) -> np.ndarra
     return keypoints
 
 
-def rep_message(rep: RepScore, indices: np.ndarray, joints: list[int]) -> scoring_pb2.RepScore:
-    """A scored rep, its positions in the sequence turned into the frames' indices and its
-    joints (positions in the major joints) into `Joint` values."""
+def rep_message(
+    rep: RepScore, number: int, indices: np.ndarray, joints: list[int]
+) -> scoring_pb2.RepScore:
+    """The scored rep numbered `number`, its positions in the sequence turned into the frames'
+    indices and its joints (positions in the major joints) into `Joint` values."""
     return scoring_pb2.RepScore(
         start_frame_index=int(indices[rep.rep.start]),
         turn_frame_index=int(indices[rep.rep.turn]),
@@ -74,6 +76,7 @@ def rep_message(rep: RepScore, indices: np.ndarray, joints: list[int]) -> scorin
         worst_joint=joints[rep.worst_joint],
         worst_frame_index=int(indices[rep.worst_frame]),
         deviations=rep.deviations.tolist(),
+        cues=rep.cue_words(number),
     )
 
 
@@ -105,7 +108,9 @@ class KeypointScorer(scoring_pb2_grpc.KeypointScorerServicer):
         result = await asyncio.to_thread(score_performance, scorer, keypoints)
         indices = np.array([pose.frame_index for pose in request.poses])
         reps = (
-            await asyncio.to_thread(index.reps.score, keypoints, indices / (request.fps or 30.0))
+            await asyncio.to_thread(
+                index.reps.score, keypoints, indices / (request.fps or 30.0), index.exercise.cues
+            )
             if index.reps is not None
             else []
         )
@@ -132,7 +137,7 @@ class KeypointScorer(scoring_pb2_grpc.KeypointScorerServicer):
             ],
             overall=result.overall,
             scorer=scorer_name,
-            reps=[rep_message(rep, indices, joints) for rep in reps],
+            reps=[rep_message(rep, number, indices, joints) for number, rep in enumerate(reps, 1)],
         )
 
     async def ListExercises(

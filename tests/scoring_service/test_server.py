@@ -25,6 +25,15 @@ SQUAT_JOINTS = ["left_hip", "right_hip", "left_knee", "right_knee", "left_ankle"
 MAX_POSES = 50
 HIPS = [KEYPOINT_INDEX["left_hip"], KEYPOINT_INDEX["right_hip"]]
 SHOULDERS = [KEYPOINT_INDEX["left_shoulder"], KEYPOINT_INDEX["right_shoulder"]]
+DEPTH_CUE = {
+    "fault": "shallow_depth",
+    "measure": "angle",
+    "joints": ["hip", "knee", "ankle"],
+    "over": "min",
+    "fires": "above",
+    "by": 15,
+    "words": "rep {rep}: squat deeper: knee angle {value:.0f} degrees, reference {reference:.0f}",
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +49,8 @@ def index_dir(tmp_path_factory) -> tuple[Path, Path]:
             }
         )
     )
+    (folder / "cues").mkdir()
+    (folder / "cues" / "BodyWeightSquats.json").write_text(json.dumps([DEPTH_CUE]))
     videos = reference_videos("BodyWeightSquats", squat, count=3, frames=16)
     build_index_dir(videos, load_catalogue(catalogue), folder / "index", source="poses.py")
     return catalogue, folder / "index"
@@ -258,12 +269,17 @@ async def test_each_rep_is_scored_joint_by_joint_with_the_video_s_frame_indices(
         assert rep.overall > 50  # a full squat against full squats
 
 
-async def test_a_shallow_rep_scores_below_a_full_one(stub):
-    scores = []
+async def test_a_shallow_rep_scores_below_a_full_one_and_gets_the_depth_cue(stub):
+    scores, cues = [], []
     for depth in (0.95, 0.35):
         keypoints = squat(40, depth=depth, offset=(330.0, 430.0), scale=0.9, seed=7, reps=2)
         message = request(keypoints, frame_indices=[3 * i for i in range(len(keypoints))])
         message.fps = 30.0
         response = await stub.Score(message, timeout=30)
         scores.append(np.mean([rep.overall for rep in response.reps]))
+        cues.append([list(rep.cues) for rep in response.reps])
     assert scores[1] < scores[0] - 20
+    assert cues[0] == [[], []]
+    for number, rep_cues in enumerate(cues[1], 1):
+        (words,) = rep_cues
+        assert words.startswith(f"rep {number}: squat deeper: knee angle ")

@@ -187,19 +187,17 @@ class CaptureWarning(_message.Message):
     def __init__(self, kind: _Optional[_Union[CaptureWarning.Kind, str]] = ..., message: _Optional[str] = ...) -> None: ...
 
 class Rep(_message.Message):
-    __slots__ = ("start_frame_index", "turn_frame_index", "end_frame_index", "seconds", "range_of_motion", "scores", "cues")
+    __slots__ = ("start_frame_index", "turn_frame_index", "end_frame_index", "seconds", "range_of_motion", "scores")
     START_FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
     TURN_FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
     END_FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
     SECONDS_FIELD_NUMBER: _ClassVar[int]
     RANGE_OF_MOTION_FIELD_NUMBER: _ClassVar[int]
     SCORES_FIELD_NUMBER: _ClassVar[int]
-    CUES_FIELD_NUMBER: _ClassVar[int]
     start_frame_index: int
     turn_frame_index: int
     end_frame_index: int
     seconds: float
     range_of_motion: float
     scores: _scoring_pb2.RepScore
-    cues: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, start_frame_index: _Optional[int] = ..., turn_frame_index: _Optional[int] = ..., end_frame_index: _Optional[int] = ..., seconds: _Optional[float] = ..., range_of_motion: _Optional[float] = ..., scores: _Optional[_Union[_scoring_pb2.RepScore, _Mapping]] = ..., cues: _Optional[_Iterable[str]] = ...) -> None: ...
+    def __init__(self, start_frame_index: _Optional[int] = ..., turn_frame_index: _Optional[int] = ..., end_frame_index: _Optional[int] = ..., seconds: _Optional[float] = ..., range_of_motion: _Optional[float] = ..., scores: _Optional[_Union[_scoring_pb2.RepScore, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,81 @@
+"""Form cues: rules kept in data files, measured on a rep against its reference, in words."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from common.skeleton import KEYPOINT_INDEX, NUM_KEYPOINTS
+from scoring_service.catalogue import load_catalogue
+from scoring_service.cues import CueRule, load_cue_rules, measure_cues
+from synth.exercises import FAULTS
+
+KNEE_RULE = CueRule(
+    fault="shallow_depth",
+    measure="angle",
+    joints=("hip", "knee", "ankle"),
+    over="min",
+    fires="above",
+    by=15,
+    words="rep {rep}: squat deeper: knee angle {value:.0f} degrees, reference {reference:.0f}",
+)
+
+
+def bent_knees(degrees: float, samples: int = 4) -> np.ndarray:
+    """Poses (L, K, 2) whose knees bend to `degrees` (thigh level, shin hanging at an angle)."""
+    poses = np.zeros((samples, NUM_KEYPOINTS, 2))
+    for side in ("left", "right"):
+        poses[:, KEYPOINT_INDEX[f"{side}_hip"]] = (-1.0, 0.0)
+        poses[:, KEYPOINT_INDEX[f"{side}_knee"]] = (0.0, 0.0)
+        angle = np.radians(degrees)
+        poses[:, KEYPOINT_INDEX[f"{side}_ankle"]] = (-np.cos(angle), np.sin(angle))
+    return poses
+
+
+def test_an_angle_is_measured_at_the_middle_joint_in_degrees():
+    assert KNEE_RULE.value(bent_knees(90)) == pytest.approx(90.0)
+    assert KNEE_RULE.value(bent_knees(120)) == pytest.approx(120.0)
+
+
+def test_a_rule_fires_past_its_threshold_and_names_the_rep_and_the_numbers():
+    shallow, reference = bent_knees(125), bent_knees(90)
+    (cue,) = measure_cues((KNEE_RULE,), shallow, reference, {})
+    assert cue.fires
+    assert cue.strength == pytest.approx(125 - 90 - 15)
+    assert cue.words(3) == "rep 3: squat deeper: knee angle 125 degrees, reference 90"
+    (close,) = measure_cues((KNEE_RULE,), bent_knees(100), reference, {})
+    assert not close.fires
+
+
+def test_against_typical_compares_with_the_references_median_not_the_matched_rep():
+    rule = CueRule(**{**KNEE_RULE.__dict__, "against": "typical"})
+    (cue,) = measure_cues((rule,), bent_knees(125), bent_knees(125), {rule: 90.0})
+    assert cue.reference == 90.0
+    assert cue.fires
+
+
+def test_a_rule_file_that_names_an_unknown_measure_or_joint_is_refused_with_its_path(tmp_path):
+    rule = {**KNEE_RULE.__dict__, "joints": ["hip", "knee", "ankle"], "measure": "wobble"}
+    (tmp_path / "Squats.json").write_text(json.dumps([rule]))
+    with pytest.raises(ValueError, match=r"Squats\.json.*unknown measure 'wobble'"):
+        load_cue_rules("Squats", tmp_path)
+    rule = {**rule, "measure": "angle", "joints": ["hip", "elbow_tip", "ankle"]}
+    (tmp_path / "Squats.json").write_text(json.dumps([rule]))
+    with pytest.raises(ValueError, match="unknown joint 'elbow_tip'"):
+        load_cue_rules("Squats", tmp_path)
+
+
+def test_an_exercise_without_a_cue_file_has_no_cues(tmp_path):
+    assert load_cue_rules("Squats", tmp_path) == ()
+
+
+def test_every_fault_of_the_gym_has_a_cue_in_the_shipped_data():
+    catalogue = load_catalogue()
+    for exercise, faults in FAULTS.items():
+        assert sorted(rule.fault for rule in catalogue[exercise].cues) == sorted(faults)
+    for definition in catalogue.values():
+        for rule in definition.cues:
+            words = rule.words.format(rep=2, value=1.0, reference=2.0, difference=1.0)
+            assert words.startswith("rep 2: ")
