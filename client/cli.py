@@ -280,8 +280,15 @@ def _analyze_and_report(
         table.add_row("[bold]overall[/bold]", f"[bold]{report.scores.overall:.0f}[/bold]")
         Console().print(table)
     if report.reps:
-        seconds = ", ".join(f"{rep.seconds:.1f}" for rep in report.reps)
-        typer.echo(f"reps: {len(report.reps)} (seconds each: {seconds})")
+        reps = Table(title=f"{len(report.reps)} reps")
+        for column in ("rep", "seconds", "score", "worst joint (frame)", "cues"):
+            reps.add_column(column, justify="right" if column in ("seconds", "score") else "left")
+        for number, rep in enumerate(report.reps, start=1):
+            scores = rep.scores
+            worst = f"{joint_name(scores.worst_joint)} ({scores.worst_frame_index})"
+            cues = "\n".join(c.split(": ", 1)[-1] for c in scores.cues) or "-"
+            reps.add_row(str(number), f"{rep.seconds:.1f}", f"{scores.overall:.0f}", worst, cues)
+        Console().print(reps)
     for warning in report.warnings:
         typer.echo(f"! {warning.message}")
     for line in report.feedback:

@@ -42,8 +42,9 @@ _VERDICT_WORDS = {
 
 def annotate_video(video: Path, report: gateway_pb2.Report, out: Path) -> Path:
     """Writes `out` (H.264 mp4): every frame with the latest analysed pose drawn, each scored
-    joint coloured by its running score, and the running overall score and reps done in the
-    corner (or the verdict, where nothing was scored)."""
+    joint coloured by its running score, the running overall score and reps done in the
+    corner (or the verdict, where nothing was scored), and under it the first cue of the last
+    finished rep until the next one ends."""
     poses = {p.frame_index: _keypoints(p.pose) for p in report.poses}
     scores = {f.frame_index: f for f in report.scores.frames}
     headline = report.exercise.exercise_id or _VERDICT_WORDS.get(report.exercise.verdict, "")
@@ -68,15 +69,20 @@ def annotate_video(video: Path, report: gateway_pb2.Report, out: Path) -> Path:
                 done = sum(rep.end_frame_index <= frame.index for rep in report.reps)
                 text = headline if not scores else f"{headline}  {overall_so_far:.0f}/100"
                 _label(image, f"{text}  rep {done}/{len(report.reps)}" if report.reps else text)
+                cues = report.reps[done - 1].scores.cues if done else []
+                if cues:
+                    _label(image, cues[0], line=1)
                 writer.write(image)
     return out
 
 
-def _label(image: np.ndarray, text: str) -> None:
+def _label(image: np.ndarray, text: str, line: int = 0) -> None:
+    """White text on a black box in the top-left corner, `line` boxes down."""
     scale = max(0.5, min(image.shape[:2]) / 600)
     (width, height), _ = cv2.getTextSize(text, _FONT, scale, 1)
-    cv2.rectangle(image, (0, 0), (width + 16, height + 16), (0, 0, 0), -1)
-    cv2.putText(image, text, (8, height + 8), _FONT, scale, (255, 255, 255), 1, cv2.LINE_AA)
+    top = line * (height + 16)
+    cv2.rectangle(image, (0, top), (width + 16, top + height + 16), (0, 0, 0), -1)
+    cv2.putText(image, text, (8, top + height + 8), _FONT, scale, (255, 255, 255), 1, cv2.LINE_AA)
 
 
 _REP_SHADE = (120, 160, 220)

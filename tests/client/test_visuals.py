@@ -8,7 +8,7 @@ import cv2
 from client.cli import _exercise_line
 from client.visuals import annotate_video
 from common.fitness.v1 import common_pb2, gateway_pb2
-from common.video import probe_video
+from common.video import VideoReader, probe_video
 from tests.common.clips import write_clip
 
 Verdict = gateway_pb2.ExerciseRecognized.Verdict
@@ -71,3 +71,20 @@ def test_the_plot_shades_each_rep(tmp_path):
     report.reps.add(start_frame_index=10, turn_frame_index=20, end_frame_index=30, seconds=2.0)
     shaded = cv2.imread(str(plot_scores(report, tmp_path / "reps.png")))
     assert (plain != shaded).any()
+
+
+def test_the_annotated_video_shows_the_last_finished_rep_s_cue(tmp_path):
+    video = tmp_path / "clip.mp4"
+    write_clip(video, frames=8, fps=10)
+    report = gateway_pb2.Report(
+        file_name="clip.mp4", exercise=gateway_pb2.ExerciseRecognized(exercise_id="Lunges")
+    )
+    plain = annotate_video(video, report, tmp_path / "plain.mp4")
+    rep = report.reps.add(start_frame_index=0, turn_frame_index=2, end_frame_index=3)
+    rep.scores.cues.append("rep 1: take a longer step: feet 0.40 torso lengths apart")
+    cued = annotate_video(video, report, tmp_path / "cued.mp4")
+    with VideoReader(plain) as before, VideoReader(cued) as after:
+        pairs = list(zip(before, after, strict=True))
+    line = slice(40, 80)  # the second label line, under the headline
+    assert all(abs(a.image[line].astype(int) - b.image[line]).max() < 40 for a, b in pairs[:3])
+    assert any(abs(a.image[line].astype(int) - b.image[line]).max() > 100 for a, b in pairs[3:])
