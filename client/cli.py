@@ -1144,18 +1144,13 @@ def index_build(
         Path | None, typer.Option(help="Exercise catalogue (default: the shipped one).")
     ] = None,
 ) -> None:
-    """Cluster each exercise's joints (DBSCAN), index centroids and poses (FAISS), calibrate.
-
-    Only clean performances are references: faulty ones in the dataset are left out."""
+    """Cluster each exercise's joints (DBSCAN), index centroids and poses (FAISS), calibrate."""
     from scoring_service.catalogue import DEFAULT_CATALOGUE, load_catalogue
     from scoring_service.index import build_index_dir
     from scoring_service.keypoint_dataset import read_keypoint_dataset
 
     catalogue = load_catalogue(exercises or DEFAULT_CATALOGUE)
-    every = read_keypoint_dataset(dataset)
-    videos = [video for video in every if video.clean]
-    if len(videos) < len(every):
-        typer.echo(f"left out {len(every) - len(videos)} faulty performances", err=True)
+    videos = read_keypoint_dataset(dataset)
     with _progress() as bar:
         task = bar.add_task("building indexes", total=len(catalogue))
         try:
@@ -1188,7 +1183,7 @@ def eval_scoring(
     if not loaded.indexes:
         raise CLIError(f"no usable index in {index}: {next(iter(loaded.unavailable.values()))}")
     videos = read_keypoint_dataset(dataset)
-    scorers = sum(len(i.scorers) for i in loaded.indexes.values())
+    scorers = sum(len(i.scorers) + (i.reps is not None) for i in loaded.indexes.values())
     with _progress() as bar:
         task = bar.add_task("scoring", total=scorers * len(videos))
         rows = evaluate_scoring(loaded.indexes, videos, progress=lambda n: bar.advance(task, n))

@@ -1,6 +1,8 @@
 """The paper's scoring experiment on held-out performances (`fitness eval scoring`).
 
-For each exercise and scorer, held-out performances are scored against the exercise's index:
+For each exercise and scorer, held-out performances are scored against the exercise's index
+(the per-frame scorers, and "reps": the mean score of the performance's reps aligned with the
+reference reps, `scoring_service.rep_scores`):
 
 - valid: clean performances of the exercise;
 - another exercise: clean performances of every other exercise, scored as if they were this one
@@ -24,7 +26,10 @@ from sklearn.metrics import roc_auc_score
 
 from scoring_service.index import ExerciseIndex
 from scoring_service.keypoint_dataset import VideoKeypoints
+from scoring_service.rep_scores import performance_rep_score
 from scoring_service.scorers import score_performance
+
+REP_SCORER = "reps"
 
 SEVERITIES = (("mild", 0.0), ("moderate", 0.55), ("severe", 0.8))
 
@@ -68,10 +73,18 @@ def evaluate_scoring(
     """Scores every held-out video against every exercise index with every scorer."""
     rows = []
     for exercise_id, index in sorted(indexes.items()):
-        for name, scorer in index.scorers.items():
+        scorers: dict[str, Callable[[VideoKeypoints], float]] = {
+            name: lambda video, scorer=scorer: score_performance(scorer, video.keypoints).overall
+            for name, scorer in index.scorers.items()
+        }
+        if index.reps is not None:
+            scorers[REP_SCORER] = lambda video, references=index.reps: performance_rep_score(
+                references, video.keypoints, video.timestamps
+            )
+        for name, score_of in scorers.items():
             valid, other, faulty = [], [], {band: [] for band, _ in SEVERITIES}
             for video in videos:
-                score = score_performance(scorer, video.keypoints).overall
+                score = score_of(video)
                 if video.exercise != exercise_id:
                     if video.clean:
                         other.append(score)

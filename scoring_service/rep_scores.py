@@ -16,8 +16,15 @@ within `BAND` samples of the diagonal, so a rep is compared phase by phase, not 
 one frame). The reference with the cheapest warp is the rep's match, and a joint's deviation
 is its mean distance along that warp. Deviations become scores in [0, 100] with the per-frame
 scorers' `Calibration`, made from the reference reps themselves held out by video: each against
-the reps of the other reference videos. A rep's worst joint is its lowest-scored one, and its
-worst frame the frame where that joint strays farthest from the matched reference.
+the reps of the other reference videos; a joint scores 0 from `ZERO_AT` times their 95th
+percentile. `ZERO_AT` = 1.0 was chosen as the per-frame scorers' was, on a two-fold split of the
+gym's training performers with the pose model's keypoints: the largest factor at which reps of
+other exercises average under 25 (valid reps then average 67.5). A rep's worst joint is its
+lowest-scored one, and its worst frame the frame where that joint strays farthest from the
+matched reference.
+
+A performance's rep score (`performance_rep_score`) is the mean of its reps' scores, and 0
+where no rep is found: what `fitness eval scoring` reports as the "reps" scorer.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from scoring_service.scorers import Calibration
 
 SAMPLES = 24
 BAND = 6  # samples either side of the diagonal
-ZERO_AT = 2.0  # a rep's joint scores 0 from this times the references' 95th percentile
+ZERO_AT = 1.0  # see the module docstring
 
 
 @dataclass(frozen=True)
@@ -214,3 +221,11 @@ class RepReferences:
         if reps.ndim != 4 or reps.shape[1] != SAMPLES or len(reps) != facts["reps"]:
             raise ValueError(f"{prefix.name}.reps.npy has shape {reps.shape}, not the manifest's")
         return cls(joints, reps.astype(np.float32), Calibration.from_json(facts["calibration"]))
+
+
+def performance_rep_score(
+    references: RepReferences, keypoints: np.ndarray, timestamps: np.ndarray
+) -> float:
+    """The mean overall score of a performance's reps; 0 when it has none."""
+    reps = references.score(keypoints, timestamps)
+    return float(np.mean([rep.overall for rep in reps])) if reps else 0.0

@@ -25,9 +25,9 @@ class ScoringSettings(ServerSettings):
         DEFAULT_CATALOGUE, description="Exercise catalogue: ids, names and major joints."
     )
     scorer: Literal["paper", "pose"] = Field(
-        "paper",
-        description="Algorithm when a request names none: paper (3.D), or pose (ours; better "
-        "on exact keypoints, not yet on the compact pose model's: see the README).",
+        "pose",
+        description="Per-frame algorithm when a request names none: pose (ours; it separates "
+        "valid from invalid performances better, see the README) or paper (3.D).",
     )
     reload_seconds: float = Field(
         5.0, ge=0, description="How often the index manifest is checked for changes; 0: never."

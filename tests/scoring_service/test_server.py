@@ -135,9 +135,9 @@ async def test_every_scored_frame_gets_a_score_per_major_joint(stub, scorer):
 
 async def test_without_a_scorer_name_the_settings_default_scores(index_dir):
     async with serving(index_dir) as stub:
-        assert (await stub.Score(request(performance(3)), timeout=30)).scorer == "paper"
-    async with serving(index_dir, scorer="pose") as stub:
         assert (await stub.Score(request(performance(3)), timeout=30)).scorer == "pose"
+    async with serving(index_dir, scorer="paper") as stub:
+        assert (await stub.Score(request(performance(3)), timeout=30)).scorer == "paper"
 
 
 async def test_the_exercises_with_an_index_are_listed_and_the_others_say_why_not(stub):
