@@ -970,6 +970,23 @@ def eval_reps(
     typer.echo(counts_table(counts))
 
 
+IndexDirOption = Annotated[Path, typer.Option(help="Index directory.")]
+CatalogueOption = Annotated[
+    Path | None, typer.Option(help="Exercise catalogue (default: the shipped one).")
+]
+
+
+def _usable_indexes(index: Path, exercises: Path | None) -> dict:
+    """The exercises' indexes that load from `index`; none at all is an error."""
+    from scoring_service.catalogue import DEFAULT_CATALOGUE, load_catalogue
+    from scoring_service.index import load_index_dir
+
+    loaded = load_index_dir(index, load_catalogue(exercises or DEFAULT_CATALOGUE))
+    if not loaded.indexes:
+        raise CLIError(f"no usable index in {index}: {next(iter(loaded.unavailable.values()))}")
+    return loaded.indexes
+
+
 EVAL_CUES_EXAMPLES = """
 Examples:
 
@@ -980,27 +997,21 @@ Examples:
 @eval_app.command("cues", epilog=EVAL_CUES_EXAMPLES)
 def eval_cues(
     dataset: Annotated[Path, typer.Option(help="Held-out keypoint dataset, all performances.")],
-    index: Annotated[Path, typer.Option(help="Index directory.")] = Path("models/scoring"),
-    exercises: Annotated[
-        Path | None, typer.Option(help="Exercise catalogue (default: the shipped one).")
-    ] = None,
+    index: IndexDirOption = Path("models/scoring"),
+    exercises: CatalogueOption = None,
 ) -> None:
     """Each fault's form cue on the reps of faulty against clean performances: ROC AUC and
     how often it fires."""
-    from scoring_service.catalogue import DEFAULT_CATALOGUE, load_catalogue
     from scoring_service.evaluate_cues import cue_results, cues_table, measure_videos
-    from scoring_service.index import load_index_dir
     from scoring_service.keypoint_dataset import read_keypoint_dataset
 
     if not (dataset / "videos.json").is_file():
         raise CLIError(f"{dataset} is no keypoint dataset: run `fitness index dataset` first")
-    loaded = load_index_dir(index, load_catalogue(exercises or DEFAULT_CATALOGUE))
-    if not loaded.indexes:
-        raise CLIError(f"no usable index in {index}: {loaded.unavailable}")
+    indexes = _usable_indexes(index, exercises)
     videos = read_keypoint_dataset(dataset)
     with _progress() as bar:
         task = bar.add_task("measuring reps", total=len(videos))
-        reps = measure_videos(loaded.indexes, videos, progress=lambda n: bar.advance(task, n))
+        reps = measure_videos(indexes, videos, progress=lambda n: bar.advance(task, n))
     typer.echo(cues_table(cue_results(reps)))
 
 
@@ -1139,10 +1150,8 @@ def _pose_backend(weights: Path):
 @index_app.command("build")
 def index_build(
     dataset: Annotated[Path, typer.Option(help="Keypoint dataset (`fitness index dataset`).")],
-    out: Annotated[Path, typer.Option(help="Index directory.")] = Path("models/scoring"),
-    exercises: Annotated[
-        Path | None, typer.Option(help="Exercise catalogue (default: the shipped one).")
-    ] = None,
+    out: IndexDirOption = Path("models/scoring"),
+    exercises: CatalogueOption = None,
 ) -> None:
     """Cluster each exercise's joints (DBSCAN), index centroids and poses (FAISS), calibrate."""
     from scoring_service.catalogue import DEFAULT_CATALOGUE, load_catalogue
@@ -1167,26 +1176,20 @@ def index_build(
 @eval_app.command("scoring")
 def eval_scoring(
     dataset: Annotated[Path, typer.Option(help="Held-out keypoint dataset, all performances.")],
-    index: Annotated[Path, typer.Option(help="Index directory.")] = Path("models/scoring"),
-    exercises: Annotated[
-        Path | None, typer.Option(help="Exercise catalogue (default: the shipped one).")
-    ] = None,
+    index: IndexDirOption = Path("models/scoring"),
+    exercises: CatalogueOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The paper's experiment: valid against other exercises and faulty, per exercise."""
-    from scoring_service.catalogue import DEFAULT_CATALOGUE, load_catalogue
     from scoring_service.evaluate import evaluate_scoring, markdown_table, rows_json
-    from scoring_service.index import load_index_dir
     from scoring_service.keypoint_dataset import read_keypoint_dataset
 
-    loaded = load_index_dir(index, load_catalogue(exercises or DEFAULT_CATALOGUE))
-    if not loaded.indexes:
-        raise CLIError(f"no usable index in {index}: {next(iter(loaded.unavailable.values()))}")
+    indexes = _usable_indexes(index, exercises)
     videos = read_keypoint_dataset(dataset)
-    scorers = sum(len(i.scorers) + (i.reps is not None) for i in loaded.indexes.values())
+    scorers = sum(len(i.scorers) + (i.reps is not None) for i in indexes.values())
     with _progress() as bar:
         task = bar.add_task("scoring", total=scorers * len(videos))
-        rows = evaluate_scoring(loaded.indexes, videos, progress=lambda n: bar.advance(task, n))
+        rows = evaluate_scoring(indexes, videos, progress=lambda n: bar.advance(task, n))
     typer.echo(rows_json(rows) if as_json else markdown_table(rows))
 
 
