@@ -80,12 +80,12 @@ def gpu_table() -> None:
     print(f"Pose network throughput on {torch.cuda.get_device_name(device)}, crops/s (256x192)")
     print("| model | precision | batch | crops/s | / W32 fp32 |")
     print("|---|---|---|---|---|")
+    models = {name: build_model(name).eval().to(device) for name in ("w32", "compact")}
     for batch in GPU_BATCHES:
         crops = torch.randn(batch, 3, 256, 192, device=device)
         baseline = None
         for dtype in (None, torch.bfloat16):
-            for name in ("w32", "compact"):
-                model = build_model(name).eval().to(device)
+            for name, model in models.items():
                 autocast = (
                     torch.autocast("cuda", dtype=dtype) if dtype else contextlib.nullcontext()
                 )

@@ -37,7 +37,7 @@ import numpy as np
 
 from common.skeleton import FLIP_INDEX
 from scoring_service.cues import Cue, CueRule, measure_cues
-from scoring_service.reps import Rep, filled, find_reps
+from scoring_service.reps import Rep, filled, reps_in
 from scoring_service.scorers import Calibration
 
 SAMPLES = 24
@@ -151,9 +151,10 @@ class RepReferences:
 
     def typical(self, rules: tuple[CueRule, ...]) -> dict[CueRule, float]:
         """Each rule's median value over the reference reps and their mirrors."""
-        for rule in rules:
-            if rule not in self._typical:
-                both = np.concatenate([self.reps, mirrored_reps(self.reps)])
+        missing = [rule for rule in rules if rule not in self._typical]
+        if missing:
+            both = np.concatenate([self.reps, mirrored_reps(self.reps)])
+            for rule in missing:
                 self._typical[rule] = float(np.median([rule.value(rep) for rep in both]))
         return {rule: self._typical[rule] for rule in rules}
 
@@ -162,8 +163,9 @@ class RepReferences:
         """From reference videos as (keypoints (F, K, 3), timestamps (F,)) pairs."""
         reps, owners = [], []
         for owner, (keypoints, timestamps) in enumerate(videos):
+            timestamps = np.asarray(timestamps, np.float64)
             points = filled(keypoints, timestamps)
-            for rep in find_reps(keypoints, timestamps):
+            for rep in reps_in(points, timestamps):
                 reps.append(resample(points, timestamps, rep)[0])
                 owners.append(owner)
         if len(set(owners)) < 2:
@@ -183,10 +185,10 @@ class RepReferences:
         """The reps of poses (F, K, 3) at `timestamps` (F,) seconds, each scored and measured
         by the exercise's cue `rules` against its matched reference rep."""
         timestamps = np.asarray(timestamps, np.float64)
-        found = find_reps(keypoints, timestamps)
+        points = filled(keypoints, timestamps)
+        found = reps_in(points, timestamps)
         if not found:
             return []
-        points = filled(keypoints, timestamps)
         candidates = np.concatenate([self.reps, mirrored_reps(self.reps)])
         typical = self.typical(rules)
         scored = []

@@ -52,7 +52,14 @@ def find_reps(keypoints: np.ndarray, timestamps: np.ndarray) -> list[Rep]:
     if len(keypoints) < 3:
         return []
     timestamps = np.asarray(timestamps, np.float64)
-    distance = away_from_rest(keypoints, timestamps)
+    return reps_in(filled(keypoints, timestamps), timestamps)
+
+
+def reps_in(points: np.ndarray, timestamps: np.ndarray) -> list[Rep]:
+    """The reps of a steadied, normalised track (F, K, 2) from `filled`, in order."""
+    if len(points) < 3:
+        return []
+    distance = away_from_rest(points, timestamps)
     rate = (len(timestamps) - 1) / max(timestamps[-1] - timestamps[0], 1e-6)
     high = float(np.percentile(distance, 95))
     peaks, _ = find_peaks(
@@ -78,10 +85,9 @@ def find_reps(keypoints: np.ndarray, timestamps: np.ndarray) -> list[Rep]:
     return reps
 
 
-def away_from_rest(keypoints: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
-    """How far (F,) each frame's normalised pose is from the start position, in torso lengths
-    averaged over the joints, smoothed over `SMOOTHING_SECONDS`."""
-    points = filled(keypoints, timestamps)
+def away_from_rest(points: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
+    """How far (F,) each frame's normalised pose (F, K, 2, from `filled`) is from the start
+    position, in torso lengths averaged over the joints, smoothed over `SMOOTHING_SECONDS`."""
     at_rest = np.concatenate(
         [
             points[timestamps <= timestamps[0] + REST_SECONDS],

@@ -27,8 +27,10 @@ from scoring_service.settings import ScoringSettings
 _EDGE_SLACK = 1.0
 
 
-def keypoints_of(request: scoring_pb2.ScoreRequest, max_poses: int) -> np.ndarray:
-    """The request's poses as keypoints (F, 17, 3), checked.
+def keypoints_of(
+    request: scoring_pb2.ScoreRequest, max_poses: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The request's frame indices (F,) and poses as keypoints (F, 17, 3), checked.
 
     Raises:
         InvalidInputError: No poses, a pose without 17 keypoints, frames out of order, a
@@ -54,7 +56,7 @@ def keypoints_of(request: scoring_pb2.ScoreRequest, max_poses: int) -> np.ndarra
             f"frame {frame}: a keypoint lies outside the {width}x{height} frame "
             "or has a score outside [0, 1]"
         )
-    return keypoints
+    return indices, keypoints
 
 
 def rep_message(
@@ -103,10 +105,9 @@ class KeypointScorer(scoring_pb2_grpc.KeypointScorerServicer):
         if scorer_name not in SCORERS:
             raise InvalidInputError(f"unknown scorer {scorer_name!r}; choose {sorted(SCORERS)}")
         index = self._index(request.exercise_id)
-        keypoints = keypoints_of(request, self.settings.max_poses)
+        indices, keypoints = keypoints_of(request, self.settings.max_poses)
         scorer = index.scorers[scorer_name]
         result = await asyncio.to_thread(score_performance, scorer, keypoints)
-        indices = np.array([pose.frame_index for pose in request.poses])
         reps = (
             await asyncio.to_thread(
                 index.reps.score, keypoints, indices / (request.fps or 30.0), index.exercise.cues
