@@ -68,15 +68,15 @@ def annotate_video(video: Path, report: gateway_pb2.Report, out: Path) -> Path:
                     draw_skeleton(image, current_pose, joint_colors=colors)
                 done = sum(rep.end_frame_index <= frame.index for rep in report.reps)
                 text = headline if not scores else f"{headline}  {overall_so_far:.0f}/100"
-                _label(image, f"{text}  rep {done}/{len(report.reps)}" if report.reps else text)
+                label(image, f"{text}  rep {done}/{len(report.reps)}" if report.reps else text)
                 cues = report.reps[done - 1].scores.cues if done else []
                 if cues:
-                    _label(image, cues[0], line=1)
+                    label(image, cues[0], line=1)
                 writer.write(image)
     return out
 
 
-def _label(image: np.ndarray, text: str, line: int = 0) -> None:
+def label(image: np.ndarray, text: str, line: int = 0) -> None:
     """White text on a black box in the top-left corner, `line` boxes down."""
     scale = max(0.5, min(image.shape[:2]) / 600)
     (width, height), _ = cv2.getTextSize(text, _FONT, scale, 1)

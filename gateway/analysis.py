@@ -123,11 +123,63 @@ def check_limits(info: VideoInfo, settings: GatewaySettings) -> None:
         )
 
 
-def _shrunk(image: np.ndarray, short_side: int) -> np.ndarray:
-    height, width = image.shape[:2]
-    scale = short_side / min(height, width)
+async def backend_call(service: str, call: Awaitable[T]) -> T:
+    """Awaits a backend call; its failure becomes ours, with its code and its name."""
+    try:
+        return await call
+    except grpc.aio.AioRpcError as error:
+        raise error_for_status(
+            error.code(), f"{service} service: {error.details() or error.code().name}"
+        ) from error
+
+
+async def check_scorable(
+    scoring: scoring_pb2_grpc.KeypointScorerStub, exercise_id: str, call_options: dict
+) -> gateway_pb2.ExerciseRecognized:
+    """The hinted exercise, once the scoring service says it can score it (before any pose
+    work); NOT_FOUND or FAILED_PRECONDITION otherwise."""
+    listed = await backend_call(
+        "scoring", scoring.ListExercises(scoring_pb2.ListExercisesRequest(), **call_options)
+    )
+    if exercise_id in listed.unavailable:
+        raise NotReadyError(f"scoring service: {listed.unavailable[exercise_id]}")
+    known = sorted(e.id for e in listed.exercises)
+    if exercise_id not in known:
+        raise NotFoundError(
+            f"scoring service: unknown exercise {exercise_id!r}; known: {', '.join(known)}"
+        )
+    return gateway_pb2.ExerciseRecognized(
+        exercise_id=exercise_id,
+        confidence=1.0,
+        from_hint=True,
+        verdict=gateway_pb2.ExerciseRecognized.Verdict.VERDICT_RECOGNIZED,
+    )
+
+
+def final_report(
+    report: gateway_pb2.Report,
+    exercise: gateway_pb2.ExerciseRecognized,
+    poses: list[common_pb2.FramePose],
+    scores: scoring_pb2.ScoreResponse | None,
+) -> gateway_pb2.Report:
+    """Completes `report` (its id, name, video and timing set) with the exercise, the poses
+    and, when the exercise was scored, the scores, reps, feedback and capture warnings."""
+    reps = report_reps(scores) if scores is not None else None
+    report.exercise.CopyFrom(exercise)
+    report.poses.extend(poses)
+    if scores is not None:
+        report.scores.CopyFrom(scores)
+        report.reps.extend(reps)
+    report.feedback.extend(feedback(scores) if scores is not None else [exercise.reason])
+    report.warnings.extend(capture_warnings(poses, report.video.width, report.video.height, reps))
+    return report
+
+
+def shrunk(image: np.ndarray, scale: float) -> np.ndarray:
+    """The image scaled by `scale` when that makes it smaller, else the image itself."""
     if scale >= 1:
         return image
+    height, width = image.shape[:2]
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
@@ -135,7 +187,9 @@ def _shrunk(image: np.ndarray, short_side: int) -> np.ndarray:
 def _frame_messages(frames: list[VideoFrame], short_side: int | None = None) -> list:
     return [
         common_pb2.Frame(
-            image=encode_image(_shrunk(f.image, short_side) if short_side else f.image),
+            image=encode_image(
+                shrunk(f.image, short_side / min(f.image.shape[:2])) if short_side else f.image
+            ),
             index=f.index,
             timestamp_seconds=f.timestamp,
         )
@@ -143,7 +197,7 @@ def _frame_messages(frames: list[VideoFrame], short_side: int | None = None) -> 
     ]
 
 
-def _scaled_pose(pose: common_pb2.FramePose, scale_x: float, scale_y: float) -> None:
+def scaled_pose(pose: common_pb2.FramePose, scale_x: float, scale_y: float) -> None:
     """Moves a pose from decoded pixels to the video's upright pixels, in place."""
     for keypoint in pose.pose.keypoints:
         keypoint.x *= scale_x
@@ -201,15 +255,6 @@ class Analysis:
         progress = gateway_pb2.Progress(stage=stage, done=done, total=total)
         self.events.put_nowait(gateway_pb2.AnalyzeVideoResponse(progress=progress))
 
-    async def _backend(self, service: str, call: Awaitable[T]) -> T:
-        """Awaits a backend call; its failure becomes ours, with its code and its name."""
-        try:
-            return await call
-        except grpc.aio.AioRpcError as error:
-            raise error_for_status(
-                error.code(), f"{service} service: {error.details() or error.code().name}"
-            ) from error
-
     async def run(self) -> AsyncIterator[gateway_pb2.AnalyzeVideoResponse]:
         """Opens the video, then yields accepted, progress, exercise, scores and the report."""
         reader: VideoReader | None = None
@@ -247,14 +292,8 @@ class Analysis:
         hint = self.upload.metadata.exercise_hint
         recognizer = recognizer_name(self.options.recognizer, self.settings.recognizer)
         if hint:
-            await self._check_scorable(hint)
             self._set_exercise(
-                gateway_pb2.ExerciseRecognized(
-                    exercise_id=hint,
-                    confidence=1.0,
-                    from_hint=True,
-                    verdict=gateway_pb2.ExerciseRecognized.Verdict.VERDICT_RECOGNIZED,
-                )
+                await check_scorable(self.backends.scoring, hint, self._call_options())
             )
         watch_video = not hint and recognizer != "keypoints"
         stages = [
@@ -278,7 +317,7 @@ class Analysis:
                     for stage in stages:
                         group.create_task(stage)
             except ExceptionGroup as group_error:
-                raise _first_error(group_error) from None
+                raise first_error(group_error) from None
         if not hint:
             await self._decide(info, recognizer, info.fps / pose_step)
         await self._finish(info)
@@ -327,12 +366,12 @@ class Analysis:
             async for response in call:
                 width, height = self._decoded_size
                 for pose in response.poses:
-                    _scaled_pose(pose, info.width / width, info.height / height)
+                    scaled_pose(pose, info.width / width, info.height / height)
                 self.poses.extend(response.poses)
                 self._progress(Stage.STAGE_POSE, len(self.poses), max(expected, len(self.poses)))
                 await self._stream_scores(info, final=False)
 
-        await self._backend("pose", responses())
+        await backend_call("pose", responses())
 
     async def _recognise(self, queue: asyncio.Queue, fps: float) -> None:
         async def requests() -> AsyncIterator[action_pb2.RecognizeRequest]:
@@ -347,7 +386,7 @@ class Analysis:
                     )
                     first = False
 
-        self.video_answer = await self._backend(
+        self.video_answer = await backend_call(
             "action", self.backends.action.Recognize(requests(), **self._call_options())
         )
 
@@ -368,7 +407,7 @@ class Analysis:
                 poses=self.poses[::step][:ACTION_MAX_FRAMES], fps=info.fps, top_k=EVERY_CLASS
             )
             try:
-                keypoint_answer = await self._backend(
+                keypoint_answer = await backend_call(
                     "action",
                     self.backends.action.RecognizeKeypoints(request, **self._call_options()),
                 )
@@ -376,22 +415,6 @@ class Analysis:
                 if recognizer == "keypoints" or self.video_answer is None:
                     raise
         self._set_exercise(verdict(self.fusion, recognizer, self.video_answer, keypoint_answer))
-
-    async def _check_scorable(self, exercise_id: str) -> None:
-        """Refuses a hinted exercise the scoring service cannot score, before any pose work."""
-        listed = await self._backend(
-            "scoring",
-            self.backends.scoring.ListExercises(
-                scoring_pb2.ListExercisesRequest(), **self._call_options()
-            ),
-        )
-        if exercise_id in listed.unavailable:
-            raise NotReadyError(f"scoring service: {listed.unavailable[exercise_id]}")
-        known = sorted(e.id for e in listed.exercises)
-        if exercise_id not in known:
-            raise NotFoundError(
-                f"scoring service: unknown exercise {exercise_id!r}; known: {', '.join(known)}"
-            )
 
     def _set_exercise(self, exercise: gateway_pb2.ExerciseRecognized) -> None:
         self.exercise = exercise
@@ -407,7 +430,7 @@ class Analysis:
             scorer=self.options.scorer,
             fps=info.fps,
         )
-        return await self._backend(
+        return await backend_call(
             "scoring", self.backends.scoring.Score(request, **self._call_options())
         )
 
@@ -433,35 +456,20 @@ class Analysis:
 
     async def _finish(self, info: VideoInfo) -> None:
         assert self.exercise is not None
-        if self.exercise.verdict != self.exercise.Verdict.VERDICT_RECOGNIZED:
-            self._report(info, None, [self.exercise.reason])
-            return
-        self._progress(Stage.STAGE_SCORE, 0, len(self.poses))
-        scores = await self._stream_scores(info, final=True)
-        if scores is None:
-            raise InvalidInputError("no frame of the video could be posed")
-        self._progress(Stage.STAGE_SCORE, len(self.poses), len(self.poses))
-        self._report(info, scores, feedback(scores), report_reps(scores))
-
-    def _report(
-        self,
-        info: VideoInfo,
-        scores: scoring_pb2.ScoreResponse | None,
-        lines: list[str],
-        reps: list[gateway_pb2.Rep] | None = None,
-    ) -> None:
+        scores = None
+        if self.exercise.verdict == self.exercise.Verdict.VERDICT_RECOGNIZED:
+            self._progress(Stage.STAGE_SCORE, 0, len(self.poses))
+            scores = await self._stream_scores(info, final=True)
+            if scores is None:
+                raise InvalidInputError("no frame of the video could be posed")
+            self._progress(Stage.STAGE_SCORE, len(self.poses), len(self.poses))
         report = gateway_pb2.Report(
             analysis_id=self.analysis_id,
             file_name=self.upload.metadata.file_name,
             video=info.to_proto(),
-            exercise=self.exercise,
-            poses=self.poses,
-            scores=scores,
-            feedback=lines,
             elapsed_seconds=time.monotonic() - self.started,
-            reps=reps,
-            warnings=capture_warnings(self.poses, info.width, info.height, reps),
         )
+        report = final_report(report, self.exercise, self.poses, scores)
         self.events.put_nowait(gateway_pb2.AnalyzeVideoResponse(report=report))
 
 
@@ -474,7 +482,7 @@ def _next_frames(frames: Iterator[VideoFrame], count: int) -> list[VideoFrame]:
     return batch
 
 
-def _first_error(group: BaseExceptionGroup) -> BaseException:
+def first_error(group: BaseExceptionGroup) -> BaseException:
     """The error to report from a failed task group: a product error before any other."""
     leaves: list[BaseException] = []
 

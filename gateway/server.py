@@ -1,4 +1,4 @@
-"""`fitness.v1.Gateway`: uploads in, analysis events out."""
+"""`fitness.v1.Gateway`: uploads in, analysis events out; live sessions, frames in, events out."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from common.fitness.v1 import (
 from common.server import ServiceBinding, run_service, serve
 from gateway.analysis import Analysis, Backends, drain
 from gateway.fusion import Fusion
+from gateway.live import LiveSession
 from gateway.settings import GatewaySettings
 from gateway.upload import MIB, receive_upload
 
@@ -93,6 +94,16 @@ class Gateway(gateway_pb2_grpc.GatewayServicer):
                     yield event
             finally:
                 upload.delete()
+
+    async def LiveSession(
+        self,
+        request_iterator: AsyncIterator[gateway_pb2.LiveRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> AsyncIterator[gateway_pb2.LiveEvent]:
+        async with self._slot():
+            session = LiveSession(self.backends, self.settings, self.fusion, uuid.uuid4().hex[:12])
+            async for event in session.run(request_iterator):
+                yield event
 
 
 def open_backends(settings: GatewaySettings) -> tuple[Backends, list[grpc.aio.Channel]]:

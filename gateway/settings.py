@@ -56,6 +56,12 @@ class GatewaySettings(ServerSettings):
         description="Fitted calibration, weight and thresholds of the recognisers "
         "(`fitness train fusion`); built-in defaults where the file is missing.",
     )
+    live_pass_seconds: float = Field(
+        0.1,
+        ge=0,
+        description="Least time between two scoring passes of a live session (each scores "
+        "everything posed so far).",
+    )
     backend_timeout_seconds: float = Field(
         300.0, gt=0, description="Deadline of each backend call when the caller set none."
     )

@@ -180,13 +180,19 @@ class RepReferences:
         return cls(joints, stacked, Calibration.from_reference(list(per_joint), ZERO_AT))
 
     def score(
-        self, keypoints: np.ndarray, timestamps: np.ndarray, rules: tuple[CueRule, ...] = ()
+        self,
+        keypoints: np.ndarray,
+        timestamps: np.ndarray,
+        rules: tuple[CueRule, ...] = (),
+        *,
+        ongoing: bool = False,
     ) -> list[RepScore]:
-        """The reps of poses (F, K, 3) at `timestamps` (F,) seconds, each scored and measured
-        by the exercise's cue `rules` against its matched reference rep."""
+        """The reps of poses (F, K, 3) at `timestamps` (F,) seconds (`ongoing`: of a
+        performance still going on), each scored and measured by the exercise's cue `rules`
+        against its matched reference rep."""
         timestamps = np.asarray(timestamps, np.float64)
         points = filled(keypoints, timestamps)
-        found = reps_in(points, timestamps)
+        found = reps_in(points, timestamps, ongoing=ongoing)
         if not found:
             return []
         candidates = np.concatenate([self.reps, mirrored_reps(self.reps)])

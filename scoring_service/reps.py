@@ -15,6 +15,10 @@ distance at least `PROMINENCE` of its high end (95th percentile), and `MIN_PROMI
 lengths, above the valleys on both sides, and at least `MIN_REP_SECONDS` from the previous
 one. A rep runs from the lowest point before its peak to the lowest point after it, and its
 range of motion is how far its peak lies from the start position, in torso lengths.
+
+A performance still going on (a live session) has no end yet: its start position is read from
+its first `REST_SECONDS` alone, and its last rep counts only once its end lies `SETTLE_SECONDS`
+before the newest frame (the pose came back and stayed, or moved on to the next rep).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ PROMINENCE = 0.35
 MIN_PROMINENCE = 0.05  # torso lengths: less is the pose model's jitter, not a rep
 MIN_REP_SECONDS = 0.4
 SMOOTHING_SECONDS = 0.3
+SETTLE_SECONDS = 0.15
 
 
 @dataclass(frozen=True)
@@ -46,20 +51,21 @@ class Rep:
     range_of_motion: float
 
 
-def find_reps(keypoints: np.ndarray, timestamps: np.ndarray) -> list[Rep]:
+def find_reps(keypoints: np.ndarray, timestamps: np.ndarray, *, ongoing: bool = False) -> list[Rep]:
     """The reps of one person's poses (F, K, 3: x, y, confidence in pixels) at `timestamps`
-    (F,) seconds, in order."""
+    (F,) seconds, in order; `ongoing` for a performance still going on."""
     if len(keypoints) < 3:
         return []
     timestamps = np.asarray(timestamps, np.float64)
-    return reps_in(filled(keypoints, timestamps), timestamps)
+    return reps_in(filled(keypoints, timestamps), timestamps, ongoing=ongoing)
 
 
-def reps_in(points: np.ndarray, timestamps: np.ndarray) -> list[Rep]:
-    """The reps of a steadied, normalised track (F, K, 2) from `filled`, in order."""
+def reps_in(points: np.ndarray, timestamps: np.ndarray, *, ongoing: bool = False) -> list[Rep]:
+    """The reps of a steadied, normalised track (F, K, 2) from `filled`, in order; `ongoing`
+    for a performance still going on."""
     if len(points) < 3:
         return []
-    distance = away_from_rest(points, timestamps)
+    distance = away_from_rest(points, timestamps, ongoing=ongoing)
     rate = (len(timestamps) - 1) / max(timestamps[-1] - timestamps[0], 1e-6)
     high = float(np.percentile(distance, 95))
     peaks, _ = find_peaks(
@@ -82,18 +88,22 @@ def reps_in(points: np.ndarray, timestamps: np.ndarray) -> list[Rep]:
                 float(distance[peak]),
             )
         )
+    if ongoing and reps and timestamps[reps[-1].end] > timestamps[-1] - SETTLE_SECONDS:
+        reps.pop()
     return reps
 
 
-def away_from_rest(points: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
+def away_from_rest(
+    points: np.ndarray, timestamps: np.ndarray, *, ongoing: bool = False
+) -> np.ndarray:
     """How far (F,) each frame's normalised pose (F, K, 2, from `filled`) is from the start
-    position, in torso lengths averaged over the joints, smoothed over `SMOOTHING_SECONDS`."""
-    at_rest = np.concatenate(
-        [
-            points[timestamps <= timestamps[0] + REST_SECONDS],
-            points[timestamps >= timestamps[-1] - REST_SECONDS],
-        ]
-    )
+    position, in torso lengths averaged over the joints, smoothed over `SMOOTHING_SECONDS`.
+    The start position is read from the first and last `REST_SECONDS`, or from the first
+    alone when the performance is `ongoing`."""
+    windows = [points[timestamps <= timestamps[0] + REST_SECONDS]]
+    if not ongoing:
+        windows.append(points[timestamps >= timestamps[-1] - REST_SECONDS])
+    at_rest = np.concatenate(windows)
     rest = np.median(at_rest, axis=0)
     distance = np.linalg.norm(points - rest, axis=2).mean(axis=1)
     rate = (len(timestamps) - 1) / max(timestamps[-1] - timestamps[0], 1e-6)

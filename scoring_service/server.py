@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Sequence
 
 import grpc
@@ -110,7 +111,10 @@ class KeypointScorer(scoring_pb2_grpc.KeypointScorerServicer):
         result = await asyncio.to_thread(score_performance, scorer, keypoints)
         reps = (
             await asyncio.to_thread(
-                index.reps.score, keypoints, indices / (request.fps or 30.0), index.exercise.cues
+                functools.partial(index.reps.score, ongoing=request.ongoing),
+                keypoints,
+                indices / (request.fps or 30.0),
+                index.exercise.cues,
             )
             if index.reps is not None
             else []

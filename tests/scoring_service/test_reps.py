@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from scoring_service.reps import find_reps
+from scoring_service.reps import SETTLE_SECONDS, find_reps
 from synth.exercises import perform
 
 FPS = 10.0
@@ -61,3 +61,18 @@ def test_standing_still_has_no_reps():
     keypoints = filmed("BodyWeightSquats", 1, 90)[:1].repeat(40, axis=0)
     keypoints[..., :2] += np.random.default_rng(0).normal(0, 1.0, keypoints[..., :2].shape)
     assert find_reps(keypoints, np.arange(40) / FPS) == []
+
+
+def test_an_ongoing_performance_counts_a_rep_once_it_has_ended_and_settled():
+    keypoints = filmed("BodyWeightSquats", 4, 90)
+    timestamps = np.arange(len(keypoints)) / FPS
+    complete = find_reps(keypoints, timestamps)
+    second_end = complete[1].end
+    settled = second_end + round(SETTLE_SECONDS * FPS) + 1
+    before = find_reps(keypoints[:second_end], timestamps[:second_end], ongoing=True)
+    after = find_reps(keypoints[:settled], timestamps[:settled], ongoing=True)
+    assert len(before) == 1
+    assert len(after) == 2
+    assert abs(after[1].end - second_end) <= 1
+    mid_third = (complete[2].start + complete[2].turn) // 2
+    assert len(find_reps(keypoints[:mid_third], timestamps[:mid_third], ongoing=True)) == 2

@@ -26,45 +26,59 @@ from common.fitness.v1 import common_pb2 as fitness_dot_v1_dot_common__pb2
 from common.fitness.v1 import scoring_pb2 as fitness_dot_v1_dot_scoring__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x66itness/v1/gateway.proto\x12\nfitness.v1\x1a\x17\x66itness/v1/common.proto\x1a\x18\x66itness/v1/scoring.proto\"`\n\x13\x41nalyzeVideoRequest\x12-\n\x08metadata\x18\x01 \x01(\x0b\x32\x19.fitness.v1.VideoMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\t\n\x07payload\"{\n\rVideoMetadata\x12\x11\n\tfile_name\x18\x01 \x01(\t\x12\x12\n\nsize_bytes\x18\x02 \x01(\x03\x12\x15\n\rexercise_hint\x18\x03 \x01(\t\x12,\n\x07options\x18\x04 \x01(\x0b\x32\x1b.fitness.v1.AnalysisOptions\"~\n\x0f\x41nalysisOptions\x12\x1b\n\x13stream_frame_scores\x18\x01 \x01(\x08\x12\x12\n\nsample_fps\x18\x02 \x01(\x01\x12\x0e\n\x06scorer\x18\x03 \x01(\t\x12*\n\nrecognizer\x18\x04 \x01(\x0e\x32\x16.fitness.v1.Recognizer\"\xfe\x01\n\x14\x41nalyzeVideoResponse\x12(\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x0b\x32\x14.fitness.v1.AcceptedH\x00\x12(\n\x08progress\x18\x02 \x01(\x0b\x32\x14.fitness.v1.ProgressH\x00\x12\x32\n\x08\x65xercise\x18\x03 \x01(\x0b\x32\x1e.fitness.v1.ExerciseRecognizedH\x00\x12/\n\x0c\x66rame_scores\x18\x04 \x01(\x0b\x32\x17.fitness.v1.FrameScoresH\x00\x12$\n\x06report\x18\x05 \x01(\x0b\x32\x12.fitness.v1.ReportH\x00\x42\x07\n\x05\x65vent\"E\n\x08\x41\x63\x63\x65pted\x12\x13\n\x0b\x61nalysis_id\x18\x01 \x01(\t\x12$\n\x05video\x18\x02 \x01(\x0b\x32\x15.fitness.v1.VideoInfo\"\xcc\x01\n\x08Progress\x12)\n\x05stage\x18\x01 \x01(\x0e\x32\x1a.fitness.v1.Progress.Stage\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\r\n\x05total\x18\x03 \x01(\x03\"x\n\x05Stage\x12\x15\n\x11STAGE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSTAGE_UPLOAD\x10\x01\x12\x10\n\x0cSTAGE_DECODE\x10\x02\x12\x0e\n\nSTAGE_POSE\x10\x03\x12\x13\n\x0fSTAGE_RECOGNIZE\x10\x04\x12\x0f\n\x0bSTAGE_SCORE\x10\x05\"\x89\x03\n\x12\x45xerciseRecognized\x12\x13\n\x0b\x65xercise_id\x18\x01 \x01(\t\x12\x12\n\nconfidence\x18\x02 \x01(\x02\x12.\n\x05top_k\x18\x03 \x03(\x0b\x32\x1f.fitness.v1.ExerciseProbability\x12\x11\n\tfrom_hint\x18\x04 \x01(\x08\x12\x37\n\x07verdict\x18\x05 \x01(\x0e\x32&.fitness.v1.ExerciseRecognized.Verdict\x12*\n\nrecognizer\x18\x06 \x01(\x0e\x32\x16.fitness.v1.Recognizer\x12-\n\x07\x61nswers\x18\x07 \x03(\x0b\x32\x1c.fitness.v1.RecognizerAnswer\x12\x0e\n\x06reason\x18\x08 \x01(\t\"c\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x16\n\x12VERDICT_RECOGNIZED\x10\x01\x12\x15\n\x11VERDICT_UNCERTAIN\x10\x02\x12\x10\n\x0cVERDICT_NONE\x10\x03\"\x82\x01\n\x10RecognizerAnswer\x12*\n\nrecognizer\x18\x01 \x01(\x0e\x32\x16.fitness.v1.Recognizer\x12\x12\n\nmodel_name\x18\x02 \x01(\t\x12.\n\x05top_k\x18\x03 \x03(\x0b\x32\x1f.fitness.v1.ExerciseProbability\"5\n\x0b\x46rameScores\x12&\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x16.fitness.v1.FrameScore\"\xd1\x02\n\x06Report\x12\x13\n\x0b\x61nalysis_id\x18\x01 \x01(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12$\n\x05video\x18\x03 \x01(\x0b\x32\x15.fitness.v1.VideoInfo\x12\x30\n\x08\x65xercise\x18\x04 \x01(\x0b\x32\x1e.fitness.v1.ExerciseRecognized\x12$\n\x05poses\x18\x05 \x03(\x0b\x32\x15.fitness.v1.FramePose\x12)\n\x06scores\x18\x06 \x01(\x0b\x32\x19.fitness.v1.ScoreResponse\x12\x10\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x07 \x03(\t\x12\x17\n\x0f\x65lapsed_seconds\x18\x08 \x01(\x01\x12\x1d\n\x04reps\x18\t \x03(\x0b\x32\x0f.fitness.v1.Rep\x12,\n\x08warnings\x18\n \x03(\x0b\x32\x1a.fitness.v1.CaptureWarning\"\xb6\x01\n\x0e\x43\x61ptureWarning\x12-\n\x04kind\x18\x01 \x01(\x0e\x32\x1f.fitness.v1.CaptureWarning.Kind\x12\x0f\n\x07message\x18\x02 \x01(\t\"d\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11KIND_BODY_CUT_OFF\x10\x01\x12\x19\n\x15KIND_PERSON_TOO_SMALL\x10\x02\x12\x14\n\x10KIND_NO_FULL_REP\x10\x03\"\xa3\x01\n\x03Rep\x12\x19\n\x11start_frame_index\x18\x01 \x01(\x03\x12\x18\n\x10turn_frame_index\x18\x02 \x01(\x03\x12\x17\n\x0f\x65nd_frame_index\x18\x03 \x01(\x03\x12\x0f\n\x07seconds\x18\x04 \x01(\x01\x12\x17\n\x0frange_of_motion\x18\x05 \x01(\x02\x12$\n\x06scores\x18\x06 \x01(\x0b\x32\x14.fitness.v1.RepScore*n\n\nRecognizer\x12\x1a\n\x16RECOGNIZER_UNSPECIFIED\x10\x00\x12\x14\n\x10RECOGNIZER_FUSED\x10\x01\x12\x14\n\x10RECOGNIZER_VIDEO\x10\x02\x12\x18\n\x14RECOGNIZER_KEYPOINTS\x10\x03\x32`\n\x07Gateway\x12U\n\x0c\x41nalyzeVideo\x12\x1f.fitness.v1.AnalyzeVideoRequest\x1a .fitness.v1.AnalyzeVideoResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x66itness/v1/gateway.proto\x12\nfitness.v1\x1a\x17\x66itness/v1/common.proto\x1a\x18\x66itness/v1/scoring.proto\"d\n\x0bLiveRequest\x12&\n\x05start\x18\x01 \x01(\x0b\x32\x15.fitness.v1.LiveStartH\x00\x12\"\n\x05\x66rame\x18\x02 \x01(\x0b\x32\x11.fitness.v1.FrameH\x00\x42\t\n\x07payload\"U\n\tLiveStart\x12\x15\n\rexercise_hint\x18\x01 \x01(\t\x12\x0b\n\x03\x66ps\x18\x02 \x01(\x01\x12\x0e\n\x06scorer\x18\x03 \x01(\t\x12\x14\n\x0csession_name\x18\x04 \x01(\t\"\xc6\x02\n\tLiveEvent\x12*\n\x07started\x18\x01 \x01(\x0b\x32\x17.fitness.v1.LiveStartedH\x00\x12&\n\x05\x66rame\x18\x02 \x01(\x0b\x32\x15.fitness.v1.LiveFrameH\x00\x12/\n\x0c\x66rame_scores\x18\x03 \x01(\x0b\x32\x17.fitness.v1.FrameScoresH\x00\x12\x32\n\x08\x65xercise\x18\x04 \x01(\x0b\x32\x1e.fitness.v1.ExerciseRecognizedH\x00\x12\"\n\x03rep\x18\x05 \x01(\x0b\x32\x13.fitness.v1.LiveRepH\x00\x12-\n\x07warning\x18\x06 \x01(\x0b\x32\x1a.fitness.v1.CaptureWarningH\x00\x12$\n\x06report\x18\x07 \x01(\x0b\x32\x12.fitness.v1.ReportH\x00\x42\x07\n\x05\x65vent\"!\n\x0bLiveStarted\x12\x12\n\nsession_id\x18\x01 \x01(\t\"a\n\tLiveFrame\x12#\n\x04pose\x18\x01 \x01(\x0b\x32\x15.fitness.v1.FramePose\x12\x16\n\x0e\x64ropped_frames\x18\x02 \x01(\x03\x12\x17\n\x0flatency_seconds\x18\x03 \x01(\x01\"6\n\x07LiveRep\x12\r\n\x05\x63ount\x18\x01 \x01(\x05\x12\x1c\n\x03rep\x18\x02 \x01(\x0b\x32\x0f.fitness.v1.Rep\"\x9f\x01\n\tLiveStats\x12\x17\n\x0f\x66rames_received\x18\x01 \x01(\x03\x12\x14\n\x0c\x66rames_posed\x18\x02 \x01(\x03\x12\x16\n\x0e\x66rames_dropped\x18\x03 \x01(\x03\x12\x1b\n\x13latency_p50_seconds\x18\x04 \x01(\x01\x12\x1b\n\x13latency_p95_seconds\x18\x05 \x01(\x01\x12\x11\n\tposed_fps\x18\x06 \x01(\x01\"`\n\x13\x41nalyzeVideoRequest\x12-\n\x08metadata\x18\x01 \x01(\x0b\x32\x19.fitness.v1.VideoMetadataH\x00\x12\x0f\n\x05\x63hunk\x18\x02 \x01(\x0cH\x00\x42\t\n\x07payload\"{\n\rVideoMetadata\x12\x11\n\tfile_name\x18\x01 \x01(\t\x12\x12\n\nsize_bytes\x18\x02 \x01(\x03\x12\x15\n\rexercise_hint\x18\x03 \x01(\t\x12,\n\x07options\x18\x04 \x01(\x0b\x32\x1b.fitness.v1.AnalysisOptions\"~\n\x0f\x41nalysisOptions\x12\x1b\n\x13stream_frame_scores\x18\x01 \x01(\x08\x12\x12\n\nsample_fps\x18\x02 \x01(\x01\x12\x0e\n\x06scorer\x18\x03 \x01(\t\x12*\n\nrecognizer\x18\x04 \x01(\x0e\x32\x16.fitness.v1.Recognizer\"\xfe\x01\n\x14\x41nalyzeVideoResponse\x12(\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x0b\x32\x14.fitness.v1.AcceptedH\x00\x12(\n\x08progress\x18\x02 \x01(\x0b\x32\x14.fitness.v1.ProgressH\x00\x12\x32\n\x08\x65xercise\x18\x03 \x01(\x0b\x32\x1e.fitness.v1.ExerciseRecognizedH\x00\x12/\n\x0c\x66rame_scores\x18\x04 \x01(\x0b\x32\x17.fitness.v1.FrameScoresH\x00\x12$\n\x06report\x18\x05 \x01(\x0b\x32\x12.fitness.v1.ReportH\x00\x42\x07\n\x05\x65vent\"E\n\x08\x41\x63\x63\x65pted\x12\x13\n\x0b\x61nalysis_id\x18\x01 \x01(\t\x12$\n\x05video\x18\x02 \x01(\x0b\x32\x15.fitness.v1.VideoInfo\"\xcc\x01\n\x08Progress\x12)\n\x05stage\x18\x01 \x01(\x0e\x32\x1a.fitness.v1.Progress.Stage\x12\x0c\n\x04\x64one\x18\x02 \x01(\x03\x12\r\n\x05total\x18\x03 \x01(\x03\"x\n\x05Stage\x12\x15\n\x11STAGE_UNSPECIFIED\x10\x00\x12\x10\n\x0cSTAGE_UPLOAD\x10\x01\x12\x10\n\x0cSTAGE_DECODE\x10\x02\x12\x0e\n\nSTAGE_POSE\x10\x03\x12\x13\n\x0fSTAGE_RECOGNIZE\x10\x04\x12\x0f\n\x0bSTAGE_SCORE\x10\x05\"\x89\x03\n\x12\x45xerciseRecognized\x12\x13\n\x0b\x65xercise_id\x18\x01 \x01(\t\x12\x12\n\nconfidence\x18\x02 \x01(\x02\x12.\n\x05top_k\x18\x03 \x03(\x0b\x32\x1f.fitness.v1.ExerciseProbability\x12\x11\n\tfrom_hint\x18\x04 \x01(\x08\x12\x37\n\x07verdict\x18\x05 \x01(\x0e\x32&.fitness.v1.ExerciseRecognized.Verdict\x12*\n\nrecognizer\x18\x06 \x01(\x0e\x32\x16.fitness.v1.Recognizer\x12-\n\x07\x61nswers\x18\x07 \x03(\x0b\x32\x1c.fitness.v1.RecognizerAnswer\x12\x0e\n\x06reason\x18\x08 \x01(\t\"c\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x16\n\x12VERDICT_RECOGNIZED\x10\x01\x12\x15\n\x11VERDICT_UNCERTAIN\x10\x02\x12\x10\n\x0cVERDICT_NONE\x10\x03\"\x82\x01\n\x10RecognizerAnswer\x12*\n\nrecognizer\x18\x01 \x01(\x0e\x32\x16.fitness.v1.Recognizer\x12\x12\n\nmodel_name\x18\x02 \x01(\t\x12.\n\x05top_k\x18\x03 \x03(\x0b\x32\x1f.fitness.v1.ExerciseProbability\"5\n\x0b\x46rameScores\x12&\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x16.fitness.v1.FrameScore\"\xf6\x02\n\x06Report\x12\x13\n\x0b\x61nalysis_id\x18\x01 \x01(\t\x12\x11\n\tfile_name\x18\x02 \x01(\t\x12$\n\x05video\x18\x03 \x01(\x0b\x32\x15.fitness.v1.VideoInfo\x12\x30\n\x08\x65xercise\x18\x04 \x01(\x0b\x32\x1e.fitness.v1.ExerciseRecognized\x12$\n\x05poses\x18\x05 \x03(\x0b\x32\x15.fitness.v1.FramePose\x12)\n\x06scores\x18\x06 \x01(\x0b\x32\x19.fitness.v1.ScoreResponse\x12\x10\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x07 \x03(\t\x12\x17\n\x0f\x65lapsed_seconds\x18\x08 \x01(\x01\x12\x1d\n\x04reps\x18\t \x03(\x0b\x32\x0f.fitness.v1.Rep\x12,\n\x08warnings\x18\n \x03(\x0b\x32\x1a.fitness.v1.CaptureWarning\x12#\n\x04live\x18\x0b \x01(\x0b\x32\x15.fitness.v1.LiveStats\"\xb6\x01\n\x0e\x43\x61ptureWarning\x12-\n\x04kind\x18\x01 \x01(\x0e\x32\x1f.fitness.v1.CaptureWarning.Kind\x12\x0f\n\x07message\x18\x02 \x01(\t\"d\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11KIND_BODY_CUT_OFF\x10\x01\x12\x19\n\x15KIND_PERSON_TOO_SMALL\x10\x02\x12\x14\n\x10KIND_NO_FULL_REP\x10\x03\"\xa3\x01\n\x03Rep\x12\x19\n\x11start_frame_index\x18\x01 \x01(\x03\x12\x18\n\x10turn_frame_index\x18\x02 \x01(\x03\x12\x17\n\x0f\x65nd_frame_index\x18\x03 \x01(\x03\x12\x0f\n\x07seconds\x18\x04 \x01(\x01\x12\x17\n\x0frange_of_motion\x18\x05 \x01(\x02\x12$\n\x06scores\x18\x06 \x01(\x0b\x32\x14.fitness.v1.RepScore*n\n\nRecognizer\x12\x1a\n\x16RECOGNIZER_UNSPECIFIED\x10\x00\x12\x14\n\x10RECOGNIZER_FUSED\x10\x01\x12\x14\n\x10RECOGNIZER_VIDEO\x10\x02\x12\x18\n\x14RECOGNIZER_KEYPOINTS\x10\x03\x32\xa3\x01\n\x07Gateway\x12U\n\x0c\x41nalyzeVideo\x12\x1f.fitness.v1.AnalyzeVideoRequest\x1a .fitness.v1.AnalyzeVideoResponse(\x01\x30\x01\x12\x41\n\x0bLiveSession\x12\x17.fitness.v1.LiveRequest\x1a\x15.fitness.v1.LiveEvent(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'fitness.v1.gateway_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RECOGNIZER']._serialized_start=2252
-  _globals['_RECOGNIZER']._serialized_end=2362
-  _globals['_ANALYZEVIDEOREQUEST']._serialized_start=91
-  _globals['_ANALYZEVIDEOREQUEST']._serialized_end=187
-  _globals['_VIDEOMETADATA']._serialized_start=189
-  _globals['_VIDEOMETADATA']._serialized_end=312
-  _globals['_ANALYSISOPTIONS']._serialized_start=314
-  _globals['_ANALYSISOPTIONS']._serialized_end=440
-  _globals['_ANALYZEVIDEORESPONSE']._serialized_start=443
-  _globals['_ANALYZEVIDEORESPONSE']._serialized_end=697
-  _globals['_ACCEPTED']._serialized_start=699
-  _globals['_ACCEPTED']._serialized_end=768
-  _globals['_PROGRESS']._serialized_start=771
-  _globals['_PROGRESS']._serialized_end=975
-  _globals['_PROGRESS_STAGE']._serialized_start=855
-  _globals['_PROGRESS_STAGE']._serialized_end=975
-  _globals['_EXERCISERECOGNIZED']._serialized_start=978
-  _globals['_EXERCISERECOGNIZED']._serialized_end=1371
-  _globals['_EXERCISERECOGNIZED_VERDICT']._serialized_start=1272
-  _globals['_EXERCISERECOGNIZED_VERDICT']._serialized_end=1371
-  _globals['_RECOGNIZERANSWER']._serialized_start=1374
-  _globals['_RECOGNIZERANSWER']._serialized_end=1504
-  _globals['_FRAMESCORES']._serialized_start=1506
-  _globals['_FRAMESCORES']._serialized_end=1559
-  _globals['_REPORT']._serialized_start=1562
-  _globals['_REPORT']._serialized_end=1899
-  _globals['_CAPTUREWARNING']._serialized_start=1902
-  _globals['_CAPTUREWARNING']._serialized_end=2084
-  _globals['_CAPTUREWARNING_KIND']._serialized_start=1984
-  _globals['_CAPTUREWARNING_KIND']._serialized_end=2084
-  _globals['_REP']._serialized_start=2087
-  _globals['_REP']._serialized_end=2250
-  _globals['_GATEWAY']._serialized_start=2364
-  _globals['_GATEWAY']._serialized_end=2460
+  _globals['_RECOGNIZER']._serialized_start=3159
+  _globals['_RECOGNIZER']._serialized_end=3269
+  _globals['_LIVEREQUEST']._serialized_start=91
+  _globals['_LIVEREQUEST']._serialized_end=191
+  _globals['_LIVESTART']._serialized_start=193
+  _globals['_LIVESTART']._serialized_end=278
+  _globals['_LIVEEVENT']._serialized_start=281
+  _globals['_LIVEEVENT']._serialized_end=607
+  _globals['_LIVESTARTED']._serialized_start=609
+  _globals['_LIVESTARTED']._serialized_end=642
+  _globals['_LIVEFRAME']._serialized_start=644
+  _globals['_LIVEFRAME']._serialized_end=741
+  _globals['_LIVEREP']._serialized_start=743
+  _globals['_LIVEREP']._serialized_end=797
+  _globals['_LIVESTATS']._serialized_start=800
+  _globals['_LIVESTATS']._serialized_end=959
+  _globals['_ANALYZEVIDEOREQUEST']._serialized_start=961
+  _globals['_ANALYZEVIDEOREQUEST']._serialized_end=1057
+  _globals['_VIDEOMETADATA']._serialized_start=1059
+  _globals['_VIDEOMETADATA']._serialized_end=1182
+  _globals['_ANALYSISOPTIONS']._serialized_start=1184
+  _globals['_ANALYSISOPTIONS']._serialized_end=1310
+  _globals['_ANALYZEVIDEORESPONSE']._serialized_start=1313
+  _globals['_ANALYZEVIDEORESPONSE']._serialized_end=1567
+  _globals['_ACCEPTED']._serialized_start=1569
+  _globals['_ACCEPTED']._serialized_end=1638
+  _globals['_PROGRESS']._serialized_start=1641
+  _globals['_PROGRESS']._serialized_end=1845
+  _globals['_PROGRESS_STAGE']._serialized_start=1725
+  _globals['_PROGRESS_STAGE']._serialized_end=1845
+  _globals['_EXERCISERECOGNIZED']._serialized_start=1848
+  _globals['_EXERCISERECOGNIZED']._serialized_end=2241
+  _globals['_EXERCISERECOGNIZED_VERDICT']._serialized_start=2142
+  _globals['_EXERCISERECOGNIZED_VERDICT']._serialized_end=2241
+  _globals['_RECOGNIZERANSWER']._serialized_start=2244
+  _globals['_RECOGNIZERANSWER']._serialized_end=2374
+  _globals['_FRAMESCORES']._serialized_start=2376
+  _globals['_FRAMESCORES']._serialized_end=2429
+  _globals['_REPORT']._serialized_start=2432
+  _globals['_REPORT']._serialized_end=2806
+  _globals['_CAPTUREWARNING']._serialized_start=2809
+  _globals['_CAPTUREWARNING']._serialized_end=2991
+  _globals['_CAPTUREWARNING_KIND']._serialized_start=2891
+  _globals['_CAPTUREWARNING_KIND']._serialized_end=2991
+  _globals['_REP']._serialized_start=2994
+  _globals['_REP']._serialized_end=3157
+  _globals['_GATEWAY']._serialized_start=3272
+  _globals['_GATEWAY']._serialized_end=3435
 # @@protoc_insertion_point(module_scope)

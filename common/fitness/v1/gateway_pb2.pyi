@@ -20,6 +20,84 @@ RECOGNIZER_FUSED: Recognizer
 RECOGNIZER_VIDEO: Recognizer
 RECOGNIZER_KEYPOINTS: Recognizer
 
+class LiveRequest(_message.Message):
+    __slots__ = ("start", "frame")
+    START_FIELD_NUMBER: _ClassVar[int]
+    FRAME_FIELD_NUMBER: _ClassVar[int]
+    start: LiveStart
+    frame: _common_pb2.Frame
+    def __init__(self, start: _Optional[_Union[LiveStart, _Mapping]] = ..., frame: _Optional[_Union[_common_pb2.Frame, _Mapping]] = ...) -> None: ...
+
+class LiveStart(_message.Message):
+    __slots__ = ("exercise_hint", "fps", "scorer", "session_name")
+    EXERCISE_HINT_FIELD_NUMBER: _ClassVar[int]
+    FPS_FIELD_NUMBER: _ClassVar[int]
+    SCORER_FIELD_NUMBER: _ClassVar[int]
+    SESSION_NAME_FIELD_NUMBER: _ClassVar[int]
+    exercise_hint: str
+    fps: float
+    scorer: str
+    session_name: str
+    def __init__(self, exercise_hint: _Optional[str] = ..., fps: _Optional[float] = ..., scorer: _Optional[str] = ..., session_name: _Optional[str] = ...) -> None: ...
+
+class LiveEvent(_message.Message):
+    __slots__ = ("started", "frame", "frame_scores", "exercise", "rep", "warning", "report")
+    STARTED_FIELD_NUMBER: _ClassVar[int]
+    FRAME_FIELD_NUMBER: _ClassVar[int]
+    FRAME_SCORES_FIELD_NUMBER: _ClassVar[int]
+    EXERCISE_FIELD_NUMBER: _ClassVar[int]
+    REP_FIELD_NUMBER: _ClassVar[int]
+    WARNING_FIELD_NUMBER: _ClassVar[int]
+    REPORT_FIELD_NUMBER: _ClassVar[int]
+    started: LiveStarted
+    frame: LiveFrame
+    frame_scores: FrameScores
+    exercise: ExerciseRecognized
+    rep: LiveRep
+    warning: CaptureWarning
+    report: Report
+    def __init__(self, started: _Optional[_Union[LiveStarted, _Mapping]] = ..., frame: _Optional[_Union[LiveFrame, _Mapping]] = ..., frame_scores: _Optional[_Union[FrameScores, _Mapping]] = ..., exercise: _Optional[_Union[ExerciseRecognized, _Mapping]] = ..., rep: _Optional[_Union[LiveRep, _Mapping]] = ..., warning: _Optional[_Union[CaptureWarning, _Mapping]] = ..., report: _Optional[_Union[Report, _Mapping]] = ...) -> None: ...
+
+class LiveStarted(_message.Message):
+    __slots__ = ("session_id",)
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    def __init__(self, session_id: _Optional[str] = ...) -> None: ...
+
+class LiveFrame(_message.Message):
+    __slots__ = ("pose", "dropped_frames", "latency_seconds")
+    POSE_FIELD_NUMBER: _ClassVar[int]
+    DROPPED_FRAMES_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    pose: _common_pb2.FramePose
+    dropped_frames: int
+    latency_seconds: float
+    def __init__(self, pose: _Optional[_Union[_common_pb2.FramePose, _Mapping]] = ..., dropped_frames: _Optional[int] = ..., latency_seconds: _Optional[float] = ...) -> None: ...
+
+class LiveRep(_message.Message):
+    __slots__ = ("count", "rep")
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    REP_FIELD_NUMBER: _ClassVar[int]
+    count: int
+    rep: Rep
+    def __init__(self, count: _Optional[int] = ..., rep: _Optional[_Union[Rep, _Mapping]] = ...) -> None: ...
+
+class LiveStats(_message.Message):
+    __slots__ = ("frames_received", "frames_posed", "frames_dropped", "latency_p50_seconds", "latency_p95_seconds", "posed_fps")
+    FRAMES_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_POSED_FIELD_NUMBER: _ClassVar[int]
+    FRAMES_DROPPED_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P50_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    LATENCY_P95_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    POSED_FPS_FIELD_NUMBER: _ClassVar[int]
+    frames_received: int
+    frames_posed: int
+    frames_dropped: int
+    latency_p50_seconds: float
+    latency_p95_seconds: float
+    posed_fps: float
+    def __init__(self, frames_received: _Optional[int] = ..., frames_posed: _Optional[int] = ..., frames_dropped: _Optional[int] = ..., latency_p50_seconds: _Optional[float] = ..., latency_p95_seconds: _Optional[float] = ..., posed_fps: _Optional[float] = ...) -> None: ...
+
 class AnalyzeVideoRequest(_message.Message):
     __slots__ = ("metadata", "chunk")
     METADATA_FIELD_NUMBER: _ClassVar[int]
@@ -145,7 +223,7 @@ class FrameScores(_message.Message):
     def __init__(self, frames: _Optional[_Iterable[_Union[_scoring_pb2.FrameScore, _Mapping]]] = ...) -> None: ...
 
 class Report(_message.Message):
-    __slots__ = ("analysis_id", "file_name", "video", "exercise", "poses", "scores", "feedback", "elapsed_seconds", "reps", "warnings")
+    __slots__ = ("analysis_id", "file_name", "video", "exercise", "poses", "scores", "feedback", "elapsed_seconds", "reps", "warnings", "live")
     ANALYSIS_ID_FIELD_NUMBER: _ClassVar[int]
     FILE_NAME_FIELD_NUMBER: _ClassVar[int]
     VIDEO_FIELD_NUMBER: _ClassVar[int]
@@ -156,6 +234,7 @@ class Report(_message.Message):
     ELAPSED_SECONDS_FIELD_NUMBER: _ClassVar[int]
     REPS_FIELD_NUMBER: _ClassVar[int]
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    LIVE_FIELD_NUMBER: _ClassVar[int]
     analysis_id: str
     file_name: str
     video: _common_pb2.VideoInfo
@@ -166,7 +245,8 @@ class Report(_message.Message):
     elapsed_seconds: float
     reps: _containers.RepeatedCompositeFieldContainer[Rep]
     warnings: _containers.RepeatedCompositeFieldContainer[CaptureWarning]
-    def __init__(self, analysis_id: _Optional[str] = ..., file_name: _Optional[str] = ..., video: _Optional[_Union[_common_pb2.VideoInfo, _Mapping]] = ..., exercise: _Optional[_Union[ExerciseRecognized, _Mapping]] = ..., poses: _Optional[_Iterable[_Union[_common_pb2.FramePose, _Mapping]]] = ..., scores: _Optional[_Union[_scoring_pb2.ScoreResponse, _Mapping]] = ..., feedback: _Optional[_Iterable[str]] = ..., elapsed_seconds: _Optional[float] = ..., reps: _Optional[_Iterable[_Union[Rep, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[CaptureWarning, _Mapping]]] = ...) -> None: ...
+    live: LiveStats
+    def __init__(self, analysis_id: _Optional[str] = ..., file_name: _Optional[str] = ..., video: _Optional[_Union[_common_pb2.VideoInfo, _Mapping]] = ..., exercise: _Optional[_Union[ExerciseRecognized, _Mapping]] = ..., poses: _Optional[_Iterable[_Union[_common_pb2.FramePose, _Mapping]]] = ..., scores: _Optional[_Union[_scoring_pb2.ScoreResponse, _Mapping]] = ..., feedback: _Optional[_Iterable[str]] = ..., elapsed_seconds: _Optional[float] = ..., reps: _Optional[_Iterable[_Union[Rep, _Mapping]]] = ..., warnings: _Optional[_Iterable[_Union[CaptureWarning, _Mapping]]] = ..., live: _Optional[_Union[LiveStats, _Mapping]] = ...) -> None: ...
 
 class CaptureWarning(_message.Message):
     __slots__ = ("kind", "message")

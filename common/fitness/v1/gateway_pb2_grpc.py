@@ -40,6 +40,11 @@ class GatewayStub:
                 request_serializer=fitness_dot_v1_dot_gateway__pb2.AnalyzeVideoRequest.SerializeToString,
                 response_deserializer=fitness_dot_v1_dot_gateway__pb2.AnalyzeVideoResponse.FromString,
                 _registered_method=True)
+        self.LiveSession = channel.stream_stream(
+                '/fitness.v1.Gateway/LiveSession',
+                request_serializer=fitness_dot_v1_dot_gateway__pb2.LiveRequest.SerializeToString,
+                response_deserializer=fitness_dot_v1_dot_gateway__pb2.LiveEvent.FromString,
+                _registered_method=True)
 
 
 class GatewayServicer:
@@ -61,6 +66,23 @@ class GatewayServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def LiveSession(self, request_iterator, context):
+        """A live session: a camera's frames in at its own pace (a `LiveStart` first), events out
+        as they happen: each posed frame, running scores, the exercise once recognised, a rep as
+        soon as it ends, capture warnings, and the session report once the client closes its
+        side. When frames come faster than they are posed, the newest waiting frame wins and the
+        others are dropped and counted.
+
+        Errors: INVALID_ARGUMENT for a first message without `start`, a frame without an image,
+        an undecodable image, a frame of another size than the first or frame indices that do
+        not increase; NOT_FOUND or FAILED_PRECONDITION for a hinted exercise that cannot be
+        scored; RESOURCE_EXHAUSTED for a session over the frame or duration limits, or when too
+        many analyses are running; UNAVAILABLE when a backend service is down.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_GatewayServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -68,6 +90,11 @@ def add_GatewayServicer_to_server(servicer, server):
                     servicer.AnalyzeVideo,
                     request_deserializer=fitness_dot_v1_dot_gateway__pb2.AnalyzeVideoRequest.FromString,
                     response_serializer=fitness_dot_v1_dot_gateway__pb2.AnalyzeVideoResponse.SerializeToString,
+            ),
+            'LiveSession': grpc.stream_stream_rpc_method_handler(
+                    servicer.LiveSession,
+                    request_deserializer=fitness_dot_v1_dot_gateway__pb2.LiveRequest.FromString,
+                    response_serializer=fitness_dot_v1_dot_gateway__pb2.LiveEvent.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -98,6 +125,33 @@ class Gateway:
             '/fitness.v1.Gateway/AnalyzeVideo',
             fitness_dot_v1_dot_gateway__pb2.AnalyzeVideoRequest.SerializeToString,
             fitness_dot_v1_dot_gateway__pb2.AnalyzeVideoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LiveSession(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/fitness.v1.Gateway/LiveSession',
+            fitness_dot_v1_dot_gateway__pb2.LiveRequest.SerializeToString,
+            fitness_dot_v1_dot_gateway__pb2.LiveEvent.FromString,
             options,
             channel_credentials,
             insecure,

@@ -8,20 +8,22 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class ScoreRequest(_message.Message):
-    __slots__ = ("exercise_id", "poses", "frame_width", "frame_height", "scorer", "fps")
+    __slots__ = ("exercise_id", "poses", "frame_width", "frame_height", "scorer", "fps", "ongoing")
     EXERCISE_ID_FIELD_NUMBER: _ClassVar[int]
     POSES_FIELD_NUMBER: _ClassVar[int]
     FRAME_WIDTH_FIELD_NUMBER: _ClassVar[int]
     FRAME_HEIGHT_FIELD_NUMBER: _ClassVar[int]
     SCORER_FIELD_NUMBER: _ClassVar[int]
     FPS_FIELD_NUMBER: _ClassVar[int]
+    ONGOING_FIELD_NUMBER: _ClassVar[int]
     exercise_id: str
     poses: _containers.RepeatedCompositeFieldContainer[_common_pb2.FramePose]
     frame_width: int
     frame_height: int
     scorer: str
     fps: float
-    def __init__(self, exercise_id: _Optional[str] = ..., poses: _Optional[_Iterable[_Union[_common_pb2.FramePose, _Mapping]]] = ..., frame_width: _Optional[int] = ..., frame_height: _Optional[int] = ..., scorer: _Optional[str] = ..., fps: _Optional[float] = ...) -> None: ...
+    ongoing: bool
+    def __init__(self, exercise_id: _Optional[str] = ..., poses: _Optional[_Iterable[_Union[_common_pb2.FramePose, _Mapping]]] = ..., frame_width: _Optional[int] = ..., frame_height: _Optional[int] = ..., scorer: _Optional[str] = ..., fps: _Optional[float] = ..., ongoing: _Optional[bool] = ...) -> None: ...
 
 class JointScore(_message.Message):
     __slots__ = ("joint", "score", "running_score")
