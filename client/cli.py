@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
@@ -238,12 +239,8 @@ def _analyze_and_report(
 ) -> gateway_pb2.Report:
     """Runs one analysis with progress bars, prints the joint table and the feedback, and
     writes the outputs asked for."""
-    from google.protobuf.json_format import MessageToJson
-    from rich.table import Table
-
     from client.analyze import analyze_video
-    from client.visuals import annotate_video, plot_scores
-    from gateway.feedback import joint_name
+    from client.visuals import annotate_video
 
     console = Console(stderr=True)
     with _progress() as bar:
@@ -260,16 +257,36 @@ def _analyze_and_report(
             elif kind == "exercise":
                 console.print(_exercise_line(event.exercise))
 
-        try:
+        with _gateway_errors():
             report = asyncio.run(
                 analyze_video(
                     video, gateway, exercise_hint=exercise, options=options, on_event=on_event
                 )
             )
-        except grpc.aio.AioRpcError as error:
-            down = error.code() == grpc.StatusCode.UNAVAILABLE
-            hint = " (is it running? `fitness serve all`)" if down else ""
-            raise CLIError(f"{error.code().name}: {error.details()}{hint}") from None
+    _print_report(report)
+    _write_report_files(report, json_out, plot)
+    if annotated:
+        typer.echo(f"annotated video: {annotate_video(video, report, annotated)}")
+    return report
+
+
+@contextlib.contextmanager
+def _gateway_errors() -> Iterator[None]:
+    """Turns a refused or failed call into a one-line `CLIError`."""
+    try:
+        yield
+    except grpc.aio.AioRpcError as error:
+        down = error.code() == grpc.StatusCode.UNAVAILABLE
+        hint = " (is it running? `fitness serve all`)" if down else ""
+        raise CLIError(f"{error.code().name}: {error.details()}{hint}") from None
+
+
+def _print_report(report: gateway_pb2.Report) -> None:
+    """Prints the joint table, the reps table, the warnings and the feedback."""
+    from rich.table import Table
+
+    from gateway.feedback import joint_name
+
     scored = report.HasField("scores")
     if scored:
         table = Table(title=f"{report.file_name}: {report.exercise.exercise_id}")
@@ -293,17 +310,117 @@ def _analyze_and_report(
         typer.echo(f"! {warning.message}")
     for line in report.feedback:
         typer.echo(f"- {line}")
+
+
+def _write_report_files(
+    report: gateway_pb2.Report, json_out: Path | None, plot: Path | None
+) -> None:
+    """Writes the report JSON and the plot of its scores, where asked."""
+    from google.protobuf.json_format import MessageToJson
+
+    from client.visuals import plot_scores
+
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(MessageToJson(report))
         typer.echo(f"report: {json_out}")
-    if annotated:
-        typer.echo(f"annotated video: {annotate_video(video, report, annotated)}")
-    if plot and scored:
+    if plot and report.HasField("scores"):
         typer.echo(f"plot: {plot_scores(report, plot)}")
     elif plot:
         typer.echo("plot: none drawn, nothing was scored")
-    return report
+
+
+LIVE_EXAMPLES = """
+Examples:
+
+    fitness live --camera 0 --exercise BodyWeightSquats
+
+    fitness live --video my_squats.mp4 --json build/live.json --plot build/live.png
+"""
+
+
+@app.command(epilog=LIVE_EXAMPLES)
+def live(
+    camera: Annotated[
+        int | None, typer.Option(help="Stream this camera (an OpenCV device number, e.g. 0).")
+    ] = None,
+    video: Annotated[
+        Path | None, typer.Option(help="Stream this video file instead of a camera.")
+    ] = None,
+    realtime: Annotated[
+        bool, typer.Option(help="Send the file's frames at its own frame rate, as a camera would.")
+    ] = True,
+    gateway: Annotated[str, typer.Option(help="Gateway address.")] = "127.0.0.1:50050",
+    exercise: Annotated[
+        str, typer.Option(help="The exercise, when known (skips recognition), e.g. PushUps.")
+    ] = "",
+    scorer: Annotated[str, typer.Option(help="Scoring algorithm (pose or paper).")] = "",
+    window: Annotated[
+        bool | None,
+        typer.Option(
+            "--window/--no-window",
+            help="Show the frames with the overlay (default: where a display exists).",
+        ),
+    ] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the report JSON.")] = None,
+    plot: Annotated[Path | None, typer.Option(help="Write the scores over time (PNG).")] = None,
+) -> None:
+    """Coach a set live: stream a camera (or replay a file) and hear about each rep as it ends."""
+    from client.live import (
+        CAMERA_INDEX_FPS,
+        CameraError,
+        LiveOverlay,
+        camera_frames,
+        display_available,
+        live_session,
+        shown,
+        video_frames,
+    )
+    from gateway.feedback import joint_name
+
+    if (camera is None) == (video is None):
+        raise CLIError("give one source: --camera N or --video FILE")
+    if video is not None and not video.is_file():
+        raise CLIError(f"no file at {video}: check the path")
+    if video is not None:
+        frames = video_frames(video, realtime=realtime)
+        start = gateway_pb2.LiveStart(fps=probe_video(video).fps, session_name=video.name)
+    else:
+        frames = camera_frames(camera)
+        start = gateway_pb2.LiveStart(fps=CAMERA_INDEX_FPS, session_name=f"camera {camera}")
+    start.exercise_hint, start.scorer = exercise, scorer
+    overlay = LiveOverlay()
+    if window if window is not None else display_available():
+        frames = shown(frames, overlay)
+
+    def on_event(event: gateway_pb2.LiveEvent) -> None:
+        overlay.update(event)
+        kind = event.WhichOneof("event")
+        if kind == "exercise":
+            typer.echo(_exercise_line(event.exercise))
+        elif kind == "rep":
+            scores = event.rep.rep.scores
+            worst = f"worst: {joint_name(scores.worst_joint)}" if scores.joints else ""
+            cue = scores.cues[0].split(": ", 1)[-1] if scores.cues else ""
+            words = "; ".join(part for part in (worst, cue) if part)
+            typer.echo(f"rep {event.rep.count}: {scores.overall:.0f}/100  {words}")
+        elif kind == "warning":
+            typer.echo(f"! {event.warning.message}")
+
+    typer.echo(f"streaming {start.session_name} to {gateway} (stop with q in the window or Ctrl-C)")
+    try:
+        with _gateway_errors():
+            report = asyncio.run(live_session(gateway, start, frames, on_event=on_event))
+    except CameraError as error:
+        raise CLIError(str(error)) from None
+    stats = report.live
+    typer.echo(
+        f"live: {stats.frames_received} frames, {stats.frames_posed} posed "
+        f"({stats.posed_fps:.1f}/s), {stats.frames_dropped} dropped; latency p50 "
+        f"{stats.latency_p50_seconds * 1000:.0f} ms, p95 {stats.latency_p95_seconds * 1000:.0f} ms"
+    )
+    _print_report(report)
+    _write_report_files(report, json_out, plot)
 
 
 DEMO_EXAMPLES = """

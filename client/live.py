@@ -23,6 +23,7 @@ from common.images import encode_image
 from common.video import VideoFrame, VideoReader
 
 Event = gateway_pb2.LiveEvent
+CAMERA_INDEX_FPS = 30.0
 
 
 class CameraError(RuntimeError):
@@ -42,28 +43,21 @@ async def video_frames(path: Path, *, realtime: bool) -> AsyncIterator[VideoFram
 
 
 async def camera_frames(camera: int) -> AsyncIterator[VideoFrame]:
-    """Frames of camera `camera` (an OpenCV device number) until it stops, timed by the clock."""
+    """Frames of camera `camera` (an OpenCV device number) until it stops, numbered by their
+    time at `CAMERA_INDEX_FPS` a second (cameras do not keep the rate they report)."""
     capture = await asyncio.to_thread(cv2.VideoCapture, camera)
     if not capture.isOpened():
         raise CameraError(f"camera {camera} could not be opened: check `--camera` and permissions")
     try:
-        began, index = time.monotonic(), 0
+        began, last_index = time.monotonic(), -1
         while True:
             ok, bgr = await asyncio.to_thread(capture.read)
             if not ok:
                 return
+            seconds = time.monotonic() - began
+            last_index = max(last_index + 1, round(seconds * CAMERA_INDEX_FPS))
             rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-            yield VideoFrame(index=index, timestamp=time.monotonic() - began, image=rgb)
-            index += 1
-    finally:
-        capture.release()
-
-
-def camera_fps(camera: int) -> float:
-    """The frame rate camera `camera` reports (0 when it does not say)."""
-    capture = cv2.VideoCapture(camera)
-    try:
-        return float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
+            yield VideoFrame(index=last_index, timestamp=seconds, image=rgb)
     finally:
         capture.release()
 

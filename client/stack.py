@@ -123,8 +123,8 @@ class LocalStack:
                 "torchserve",
                 "--torchserve-url",
                 self.torchserve.inference_url,
-                "--torchserve-token",
-                self.torchserve.inference_token(),
+                # One argument: a token may start with "-".
+                f"--torchserve-token={self.torchserve.inference_token()}",
             ]
             self._service("pose", "pose_service.server", config.pose_port, model_flags)
             action_flags = (

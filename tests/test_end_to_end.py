@@ -11,8 +11,10 @@ from pathlib import Path
 
 import grpc
 import pytest
+from google.protobuf import json_format
 
 from client.analyze import analyze_video
+from client.cli import main
 from client.stack import LocalStack, StackConfig, build_archives
 from common.channels import open_channel
 from common.fitness.v1 import gateway_pb2, gateway_pb2_grpc
@@ -82,6 +84,22 @@ def test_several_videos_at_once_all_complete(stack, videos):
     reports = asyncio.run(analyse_all())
     assert [len(report.poses) > 0 for report in reports] == [True, True, True]
     assert reports[0].scores.overall == pytest.approx(reports[2].scores.overall, abs=1e-3)
+
+
+def test_the_cli_coaches_a_video_streamed_live_and_writes_the_session_report(
+    stack, videos, tmp_path, capsys
+):
+    out = tmp_path / "live.json"
+    argv = ["live", "--video", str(videos["clean"]), "--gateway", gateway(stack)]
+    with pytest.raises(SystemExit) as done:
+        main([*argv, "--exercise", EXERCISE, "--no-window", "--json", str(out)])
+    assert done.value.code == 0
+    printed = capsys.readouterr().out
+    assert "rep 1:" in printed
+    assert "live:" in printed
+    report = json_format.Parse(out.read_text(), gateway_pb2.Report())
+    assert report.live.frames_posed > 0
+    assert len(report.reps) == 2
 
 
 async def upload(address: str, chunks: list[bytes], size: int = 0) -> None:

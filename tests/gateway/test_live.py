@@ -22,6 +22,7 @@ from common.video import VideoFrame, VideoReader, probe_video
 from tests.gateway.system import running_system
 
 HINT = "BodyWeightSquats"
+REALCLIPS = Path(__file__).parents[1] / "data" / "realclips"
 REP_EVENT_SECONDS = 0.5  # a rep event arrives at most this long after the rep's last frame
 # Live and uploaded analyses of one video may differ by this much: an upload's frames are
 # posed in boxes interpolated between anchor frames, a live frame in a box refined on itself,
@@ -140,6 +141,19 @@ async def test_without_a_hint_the_exercise_is_recognised_from_a_window_while_it_
     order = kinds(events)
     assert order.index("exercise") < order.index("rep") < len(order) - order[::-1].index("frame")
     assert events[-1].report.scores.exercise_id == HINT
+
+
+@pytest.mark.parametrize("clip", sorted(p.name for p in REALCLIPS.glob("*.mp4")))
+async def test_a_real_portrait_60_fps_phone_clip_streamed_live_gets_a_report(system, clip):
+    video = REALCLIPS / clip
+    start = gateway_pb2.LiveStart(fps=probe_video(video).fps, session_name=clip)
+    requests = live_requests(start, video_frames(video, realtime=True))
+    events = [e async for e in system.stub.LiveSession(requests, timeout=120)]
+    report = events[-1].report
+    assert report.file_name == clip
+    assert report.video.height > report.video.width  # portrait, upright
+    assert len(report.poses) == report.live.frames_posed > 0
+    assert report.exercise.verdict != gateway_pb2.ExerciseRecognized.Verdict.VERDICT_UNSPECIFIED
 
 
 def frame_request(image: common_pb2.Image, index: int) -> gateway_pb2.LiveRequest:
