@@ -59,6 +59,7 @@ bench: setup
 	$(PY) -m bench.keypoint_throughput
 	$(PY) -m bench.scoring_throughput
 	$(PY) -m bench.gateway_throughput
+	$(PY) -m bench.live_throughput
 
 ## proto: regenerate the Python stubs in common/fitness/v1 from protos/
 proto: $(STAMP)

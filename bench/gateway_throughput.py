@@ -37,6 +37,20 @@ async def run_batch(address: str, videos: list[Path]) -> tuple[float, list[float
     return time.perf_counter() - start, list(latencies)
 
 
+def loopback_config(store: Path, workdir: Path, gateway_flags: list[str]) -> StackConfig:
+    """The shipped models and indexes on free loopback ports."""
+    return StackConfig(
+        model_store=store,
+        index_dir=MODELS / "scoring",
+        workdir=workdir,
+        gateway_port=free_port(),
+        pose_port=free_port(),
+        action_port=free_port(),
+        scoring_port=free_port(),
+        gateway_flags=gateway_flags,
+    )
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -50,15 +64,8 @@ def main() -> None:
         build_archives(MODELS, store)
         results: dict[tuple[str, int], tuple[float, float, float]] = {}
         for orchestration in ("sequential", "parallel"):
-            config = StackConfig(
-                model_store=store,
-                index_dir=MODELS / "scoring",
-                workdir=folder / orchestration,
-                gateway_port=free_port(),
-                pose_port=free_port(),
-                action_port=free_port(),
-                scoring_port=free_port(),
-                gateway_flags=["--orchestration", orchestration],
+            config = loopback_config(
+                store, folder / orchestration, ["--orchestration", orchestration]
             )
             with LocalStack(config) as stack:
                 address = stack.address(config.gateway_port)

@@ -6,9 +6,9 @@ Three tasks share a session:
   posed: a frame that arrives while another still waits replaces it, and the replaced one is
   counted as dropped. Frames never queue in the gateway, so a pose service slower than the
   camera costs frames, not latency or memory.
-- `_pose` takes the waiting frame, decodes it (shrunk to `decode_side`), sends it on the
-  session's one pose stream (the pose service tracks the person from frame to frame) and emits
-  its pose with its latency, from the frame's arrival to the event.
+- `_pose` takes the waiting frame, checks its size (shrinking it to `decode_side` where it is
+  larger), sends it on the session's one pose stream (the pose service tracks the person from
+  frame to frame) and emits its pose with its latency, from the frame's arrival to the event.
 - `_follow` reads the growing pose sequence, one pass at a time, at most every
   `live_pass_seconds`. Until the exercise is known, it asks the keypoint classifier about the
   last `WINDOW_SECONDS` of poses about once a second. Once it is known, it scores everything
@@ -184,8 +184,8 @@ class LiveSession:
             )
 
     def _prepared(self, frame: common_pb2.Frame) -> tuple[common_pb2.Frame, float]:
-        """The frame decoded, checked for size, shrunk to `decode_side` and re-encoded, with
-        the scale from its pixels back to the client's."""
+        """The frame checked for size, and shrunk to `decode_side` (re-encoded) where it is
+        larger, with the scale from its pixels back to the client's."""
         try:
             pixels = decode_image(frame.image)
         except InvalidInputError as error:
@@ -198,24 +198,30 @@ class LiveSession:
                 f"frame {frame.index} is {width}x{height}; the session's frames are "
                 f"{self.size[0]}x{self.size[1]}"
             )
+        if max(width, height) <= self.settings.decode_side:
+            return frame, 1.0
         pixels = shrunk(pixels, self.settings.decode_side / max(width, height))
         prepared = common_pb2.Frame(
             image=encode_image(pixels), index=frame.index, timestamp_seconds=frame.timestamp_seconds
         )
         return prepared, width / pixels.shape[1]
 
+    async def _next_frame(self) -> _Waiting | None:
+        """The newest frame not yet posed, once there is one; None once the client closed
+        its side and every frame was taken."""
+        while (waiting := self._waiting) is None:
+            if self._closed:
+                return None
+            self._frame_ready.clear()
+            await self._frame_ready.wait()
+        self._waiting = None
+        return waiting
+
     async def _pose(self) -> None:
         lasting = self.settings.max_duration_seconds + self.settings.backend_timeout_seconds
         call = self.backends.pose.EstimatePoses(**self._call_options(lasting))
         try:
-            while True:
-                waiting, self._waiting = self._waiting, None
-                if waiting is None:
-                    if self._closed:
-                        break
-                    self._frame_ready.clear()
-                    await self._frame_ready.wait()
-                    continue
+            while (waiting := await self._next_frame()) is not None:
                 frame, scale = await asyncio.to_thread(self._prepared, waiting.frame)
                 request = pose_pb2.EstimatePosesRequest(frames=[frame])
                 await backend_call("pose", call.write(request))

@@ -10,6 +10,9 @@ whole frame), and each gets the box grown from those keypoints. The boxes of the
 frames are interpolated between the anchors', and every frame is estimated in its box.
 A frame whose pose comes out unconfident is estimated again from a whole-frame box
 (re-bootstrap). The cost is about N + N / stride crops per batch instead of 2 N.
+
+A live stream sends one frame per batch: while the person is followed, each frame is
+estimated once, in the box grown from the previous frame's keypoints.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ class PersonTracker:
 
     async def track(self, frames: list[np.ndarray]) -> tuple[np.ndarray, list[Box]]:
         """Keypoints (N, K, 3) and the boxes they were estimated in, for one batch."""
+        if len(frames) == 1 and self.last_box is not None:
+            return await self._follow(frames, self.last_box)
         anchors = sorted({*range(0, len(frames), self.stride), len(frames) - 1})
         first = [
             self.last_box if self.last_box and i == 0 else whole_frame(frames[i]) for i in anchors
@@ -82,6 +87,16 @@ class PersonTracker:
             keypoints, boxes = await self._rebootstrap(frames, keypoints, boxes, lost)
         self.last_box = boxes[-1] if confidence(keypoints[-1:])[0] >= CONFIDENT else None
         return keypoints, boxes
+
+    async def _follow(self, frames: list[np.ndarray], box: Box) -> tuple[np.ndarray, list[Box]]:
+        """One frame of a live stream: estimated in the box grown from the previous frame's
+        pose (one crop, not two); from the whole frame again when the person left it."""
+        keypoints = await self.estimate(frames, [box])
+        if confidence(keypoints)[0] < CONFIDENT:
+            self.last_box = None
+            return await self.track(frames)
+        self.last_box = box_from_keypoints(keypoints[0], frames[0])
+        return keypoints, [box]
 
     async def _rebootstrap(
         self, frames: list[np.ndarray], keypoints: np.ndarray, boxes: list[Box], lost: np.ndarray

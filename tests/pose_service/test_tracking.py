@@ -68,6 +68,25 @@ async def test_the_next_batch_starts_from_the_last_confident_box():
     assert model.calls[0][0] != whole_frame(frames(0, 1)[0])
 
 
+async def test_single_frames_of_a_live_stream_cost_one_crop_each_while_followed():
+    model = ScriptedModel()
+    tracker = PersonTracker(model.estimate, stride=4)
+    for index in range(6):
+        keypoints, [box] = await tracker.track(frames(index, 1))
+        assert (keypoints[..., 2] == 0.9).all()
+        x, _, width, _ = box
+        assert x < ScriptedModel.person(index)[:, 0].mean() < x + width
+    assert [len(c) for c in model.calls] == [1, 1] + [1] * 5  # the first frame: two crops
+
+
+async def test_a_live_frame_whose_person_left_the_box_is_found_from_the_whole_frame():
+    model = ScriptedModel()
+    tracker = PersonTracker(model.estimate, stride=4)
+    tracker.last_box = (250.0, 0.0, 60.0, 60.0)
+    keypoints, _ = await tracker.track(frames(0, 1))
+    assert (keypoints[..., 2] >= 0.9).all()
+
+
 async def test_a_lost_person_is_found_again_from_the_whole_frame():
     model = ScriptedModel()
     tracker = PersonTracker(model.estimate, stride=4)
