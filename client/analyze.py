@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterable, Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from common.channels import open_channel
 from common.fitness.v1 import gateway_pb2, gateway_pb2_grpc
 
 CHUNK_BYTES = 1024 * 1024
 Event = gateway_pb2.AnalyzeVideoResponse
+E = TypeVar("E", gateway_pb2.AnalyzeVideoResponse, gateway_pb2.LiveEvent)
 
 
 def upload_requests(
@@ -45,12 +47,20 @@ async def analyze_video(
     requests = upload_requests(video, exercise_hint, options or gateway_pb2.AnalysisOptions())
     async with open_channel(gateway, max_attempts=1) as channel:
         stub = gateway_pb2_grpc.GatewayStub(channel)
-        report = None
-        async for event in stub.AnalyzeVideo(requests, timeout=timeout_seconds):
-            if on_event:
-                on_event(event)
-            if event.WhichOneof("event") == "report":
-                report = event.report
+        events = stub.AnalyzeVideo(requests, timeout=timeout_seconds)
+        return await report_of(events, on_event, "analysis")
+
+
+async def report_of(
+    events: AsyncIterable[E], on_event: Callable[[E], None] | None, what: str
+) -> gateway_pb2.Report:
+    """Passes every event of a call to `on_event`; returns the report, its last event."""
+    report = None
+    async for event in events:
+        if on_event:
+            on_event(event)
+        if event.WhichOneof("event") == "report":
+            report = event.report
     if report is None:
-        raise RuntimeError("the gateway ended the analysis without a report")
+        raise RuntimeError(f"the gateway ended the {what} without a report")
     return report

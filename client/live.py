@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from client.analyze import report_of
 from client.visuals import label, score_color
 from common.channels import open_channel
 from common.drawing import draw_skeleton
@@ -96,15 +97,8 @@ async def live_session(
     """
     async with open_channel(gateway, max_attempts=1) as channel:
         stub = gateway_pb2_grpc.GatewayStub(channel)
-        report = None
-        async for event in stub.LiveSession(live_requests(start, frames, on_frame)):
-            if on_event is not None:
-                on_event(event)
-            if event.WhichOneof("event") == "report":
-                report = event.report
-    if report is None:
-        raise RuntimeError("the gateway ended the session without a report")
-    return report
+        events = stub.LiveSession(live_requests(start, frames, on_frame))
+        return await report_of(events, on_event, "session")
 
 
 @dataclass
