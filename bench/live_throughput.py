@@ -36,14 +36,16 @@ async def stream(
     """Sends `images` at `fps`; the report and each rep event's delay in seconds."""
     sent: dict[int, float] = {}
 
-    async def requests() -> AsyncIterator[gateway_pb2.LiveRequest]:
-        yield gateway_pb2.LiveRequest(start=gateway_pb2.LiveStart(exercise_hint=EXERCISE, fps=fps))
+    async def requests() -> AsyncIterator[gateway_pb2.LiveSessionRequest]:
+        yield gateway_pb2.LiveSessionRequest(
+            start=gateway_pb2.LiveStart(exercise_hint=EXERCISE, fps=fps)
+        )
         began = time.monotonic()
         for index, image in enumerate(images):
             await asyncio.sleep(max(0.0, began + index / fps - time.monotonic()))
             sent[index] = time.monotonic()
             frame = common_pb2.Frame(image=image, index=index, timestamp_seconds=index / fps)
-            yield gateway_pb2.LiveRequest(frame=frame)
+            yield gateway_pb2.LiveSessionRequest(frame=frame)
 
     delays, report = [], None
     async with open_channel(address, max_attempts=1) as channel:

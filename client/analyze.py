@@ -11,7 +11,7 @@ from common.fitness.v1 import gateway_pb2, gateway_pb2_grpc
 
 CHUNK_BYTES = 1024 * 1024
 Event = gateway_pb2.AnalyzeVideoResponse
-E = TypeVar("E", gateway_pb2.AnalyzeVideoResponse, gateway_pb2.LiveEvent)
+E = TypeVar("E", gateway_pb2.AnalyzeVideoResponse, gateway_pb2.LiveSessionResponse)
 
 
 def upload_requests(

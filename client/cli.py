@@ -393,7 +393,7 @@ def live(
     if window if window is not None else display_available():
         frames = shown(frames, overlay)
 
-    def on_event(event: gateway_pb2.LiveEvent) -> None:
+    def on_event(event: gateway_pb2.LiveSessionResponse) -> None:
         overlay.update(event)
         kind = event.WhichOneof("event")
         if kind == "exercise":

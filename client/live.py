@@ -23,7 +23,7 @@ from common.fitness.v1 import common_pb2, gateway_pb2, gateway_pb2_grpc
 from common.images import encode_image
 from common.video import VideoFrame, VideoReader
 
-Event = gateway_pb2.LiveEvent
+Event = gateway_pb2.LiveSessionResponse
 CAMERA_INDEX_FPS = 30.0
 
 
@@ -67,10 +67,10 @@ async def live_requests(
     start: gateway_pb2.LiveStart,
     frames: AsyncIterator[VideoFrame],
     on_frame: Callable[[VideoFrame], None] | None = None,
-) -> AsyncIterator[gateway_pb2.LiveRequest]:
+) -> AsyncIterator[gateway_pb2.LiveSessionRequest]:
     """`start`, then each frame as a JPEG as soon as it comes; `on_frame` sees each frame
     just before it is sent."""
-    yield gateway_pb2.LiveRequest(start=start)
+    yield gateway_pb2.LiveSessionRequest(start=start)
     async for frame in frames:
         image = await asyncio.to_thread(encode_image, frame.image)
         if on_frame is not None:
@@ -78,7 +78,7 @@ async def live_requests(
         message = common_pb2.Frame(
             image=image, index=frame.index, timestamp_seconds=frame.timestamp
         )
-        yield gateway_pb2.LiveRequest(frame=message)
+        yield gateway_pb2.LiveSessionRequest(frame=message)
 
 
 async def live_session(

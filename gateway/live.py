@@ -57,7 +57,7 @@ WINDOW_SECONDS = 4.0  # recent poses the recogniser and the capture checks read
 RECOGNIZE_EVERY_SECONDS = 1.0
 DEFAULT_FPS = 30.0
 
-Event = gateway_pb2.LiveEvent
+Event = gateway_pb2.LiveSessionResponse
 RECOGNIZED = gateway_pb2.ExerciseRecognized.Verdict.VERDICT_RECOGNIZED
 
 
@@ -112,7 +112,9 @@ class LiveSession:
     def _emit(self, **event) -> None:
         self.events.put_nowait(Event(**event))
 
-    async def run(self, requests: AsyncIterator[gateway_pb2.LiveRequest]) -> AsyncIterator[Event]:
+    async def run(
+        self, requests: AsyncIterator[gateway_pb2.LiveSessionRequest]
+    ) -> AsyncIterator[Event]:
         """Reads the `LiveStart`, then yields started, and every event until the report."""
         first = await anext(aiter(requests), None)
         if first is None or first.WhichOneof("payload") != "start":
@@ -134,7 +136,7 @@ class LiveSession:
         finally:
             work.cancel()
 
-    async def _work(self, requests: AsyncIterator[gateway_pb2.LiveRequest]) -> None:
+    async def _work(self, requests: AsyncIterator[gateway_pb2.LiveSessionRequest]) -> None:
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._receive(requests))
@@ -144,7 +146,7 @@ class LiveSession:
             raise first_error(group_error) from None
         await self._finish()
 
-    async def _receive(self, requests: AsyncIterator[gateway_pb2.LiveRequest]) -> None:
+    async def _receive(self, requests: AsyncIterator[gateway_pb2.LiveSessionRequest]) -> None:
         async for request in requests:
             if request.WhichOneof("payload") != "frame":
                 raise InvalidInputError(

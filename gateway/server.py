@@ -97,9 +97,9 @@ class Gateway(gateway_pb2_grpc.GatewayServicer):
 
     async def LiveSession(
         self,
-        request_iterator: AsyncIterator[gateway_pb2.LiveRequest],
+        request_iterator: AsyncIterator[gateway_pb2.LiveSessionRequest],
         context: grpc.aio.ServicerContext,
-    ) -> AsyncIterator[gateway_pb2.LiveEvent]:
+    ) -> AsyncIterator[gateway_pb2.LiveSessionResponse]:
         async with self._slot():
             session = LiveSession(self.backends, self.settings, self.fusion, uuid.uuid4().hex[:12])
             async for event in session.run(request_iterator):

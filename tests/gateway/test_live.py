@@ -42,17 +42,17 @@ def squats(tmp_path_factory) -> Path:
     return next(out.glob(f"{HINT}/*.mp4"))
 
 
-def kinds(events: list[gateway_pb2.LiveEvent]) -> list[str]:
+def kinds(events: list[gateway_pb2.LiveSessionResponse]) -> list[str]:
     return [event.WhichOneof("event") for event in events]
 
 
-def of_kind(events: list[gateway_pb2.LiveEvent], kind: str) -> list:
+def of_kind(events: list[gateway_pb2.LiveSessionResponse], kind: str) -> list:
     return [getattr(event, kind) for event in events if event.WhichOneof("event") == kind]
 
 
 async def test_a_realtime_replay_gets_each_rep_as_it_ends_and_the_uploads_report(models, squats):
     sent: dict[int, float] = {}
-    arrived: list[tuple[float, gateway_pb2.LiveEvent]] = []
+    arrived: list[tuple[float, gateway_pb2.LiveSessionResponse]] = []
     start = gateway_pb2.LiveStart(exercise_hint=HINT, fps=probe_video(squats).fps)
     async with running_system(models, models.squats) as system:
 
@@ -104,15 +104,17 @@ async def test_frames_sent_faster_than_served_are_dropped_counted_and_never_queu
     total, measured_from, pace = 600, 150, 1 / 120  # four times what the CPU here poses
     resident: list[int] = []  # bytes, every 50 frames from `measured_from` on
 
-    async def flood() -> AsyncIterator[gateway_pb2.LiveRequest]:
-        yield gateway_pb2.LiveRequest(start=gateway_pb2.LiveStart(exercise_hint=HINT, fps=60))
+    async def flood() -> AsyncIterator[gateway_pb2.LiveSessionRequest]:
+        yield gateway_pb2.LiveSessionRequest(
+            start=gateway_pb2.LiveStart(exercise_hint=HINT, fps=60)
+        )
         for index in range(total):
             if index >= measured_from and index % 50 == 0:
                 resident.append(resident_bytes())
             frame = common_pb2.Frame(
                 image=images[index % len(images)], index=index, timestamp_seconds=index / 60
             )
-            yield gateway_pb2.LiveRequest(frame=frame)
+            yield gateway_pb2.LiveSessionRequest(frame=frame)
             await asyncio.sleep(pace)
 
     async with running_system(models, models.squats) as system:
@@ -156,14 +158,14 @@ async def test_a_real_portrait_60_fps_phone_clip_streamed_live_gets_a_report(sys
     assert report.exercise.verdict != gateway_pb2.ExerciseRecognized.Verdict.VERDICT_UNSPECIFIED
 
 
-def frame_request(image: common_pb2.Image, index: int) -> gateway_pb2.LiveRequest:
-    return gateway_pb2.LiveRequest(
+def frame_request(image: common_pb2.Image, index: int) -> gateway_pb2.LiveSessionRequest:
+    return gateway_pb2.LiveSessionRequest(
         frame=common_pb2.Frame(image=image, index=index, timestamp_seconds=index / 30)
     )
 
 
-def start_request(hint: str = HINT) -> gateway_pb2.LiveRequest:
-    return gateway_pb2.LiveRequest(start=gateway_pb2.LiveStart(exercise_hint=hint))
+def start_request(hint: str = HINT) -> gateway_pb2.LiveSessionRequest:
+    return gateway_pb2.LiveSessionRequest(start=gateway_pb2.LiveStart(exercise_hint=hint))
 
 
 SMALL = encode_image(np.full((120, 160, 3), 90, np.uint8))
@@ -191,7 +193,7 @@ BROKEN = common_pb2.Image(encoding=common_pb2.Image.ENCODING_JPEG, data=b"\xff\x
 async def test_bad_sessions_get_a_clear_status_and_the_gateway_keeps_serving(
     system, squats, requests, code, message
 ):
-    async def sent() -> AsyncIterator[gateway_pb2.LiveRequest]:
+    async def sent() -> AsyncIterator[gateway_pb2.LiveSessionRequest]:
         for request in requests:
             yield request
             await asyncio.sleep(0.05)  # each frame is posed before the next comes

@@ -20,7 +20,7 @@ RECOGNIZER_FUSED: Recognizer
 RECOGNIZER_VIDEO: Recognizer
 RECOGNIZER_KEYPOINTS: Recognizer
 
-class LiveRequest(_message.Message):
+class LiveSessionRequest(_message.Message):
     __slots__ = ("start", "frame")
     START_FIELD_NUMBER: _ClassVar[int]
     FRAME_FIELD_NUMBER: _ClassVar[int]
@@ -40,7 +40,7 @@ class LiveStart(_message.Message):
     session_name: str
     def __init__(self, exercise_hint: _Optional[str] = ..., fps: _Optional[float] = ..., scorer: _Optional[str] = ..., session_name: _Optional[str] = ...) -> None: ...
 
-class LiveEvent(_message.Message):
+class LiveSessionResponse(_message.Message):
     __slots__ = ("started", "frame", "frame_scores", "exercise", "rep", "warning", "report")
     STARTED_FIELD_NUMBER: _ClassVar[int]
     FRAME_FIELD_NUMBER: _ClassVar[int]

@@ -42,8 +42,8 @@ class GatewayStub:
                 _registered_method=True)
         self.LiveSession = channel.stream_stream(
                 '/fitness.v1.Gateway/LiveSession',
-                request_serializer=fitness_dot_v1_dot_gateway__pb2.LiveRequest.SerializeToString,
-                response_deserializer=fitness_dot_v1_dot_gateway__pb2.LiveEvent.FromString,
+                request_serializer=fitness_dot_v1_dot_gateway__pb2.LiveSessionRequest.SerializeToString,
+                response_deserializer=fitness_dot_v1_dot_gateway__pb2.LiveSessionResponse.FromString,
                 _registered_method=True)
 
 
@@ -93,8 +93,8 @@ def add_GatewayServicer_to_server(servicer, server):
             ),
             'LiveSession': grpc.stream_stream_rpc_method_handler(
                     servicer.LiveSession,
-                    request_deserializer=fitness_dot_v1_dot_gateway__pb2.LiveRequest.FromString,
-                    response_serializer=fitness_dot_v1_dot_gateway__pb2.LiveEvent.SerializeToString,
+                    request_deserializer=fitness_dot_v1_dot_gateway__pb2.LiveSessionRequest.FromString,
+                    response_serializer=fitness_dot_v1_dot_gateway__pb2.LiveSessionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -150,8 +150,8 @@ class Gateway:
             request_iterator,
             target,
             '/fitness.v1.Gateway/LiveSession',
-            fitness_dot_v1_dot_gateway__pb2.LiveRequest.SerializeToString,
-            fitness_dot_v1_dot_gateway__pb2.LiveEvent.FromString,
+            fitness_dot_v1_dot_gateway__pb2.LiveSessionRequest.SerializeToString,
+            fitness_dot_v1_dot_gateway__pb2.LiveSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,
