@@ -265,7 +265,10 @@ class TorchServe:
         path = self.workdir / "key_file.json"
         if not path.is_file():
             return ""
-        keys = json.loads(path.read_text())
+        try:
+            keys = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            return ""  # TorchServe is still writing it
         return keys.get(kind, {}).get("key", "")
 
     def _worker_ready(self, name: str) -> bool:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -77,6 +77,7 @@ DECODE_BATCH = 16
 
 Stage = gateway_pb2.Progress.Stage
 T = TypeVar("T")
+E = TypeVar("E")  # an event of a call
 
 
 @dataclass
@@ -88,9 +89,7 @@ class Backends:
     scoring: scoring_pb2_grpc.KeypointScorerStub
 
 
-async def drain(
-    work: asyncio.Task[T], events: asyncio.Queue[gateway_pb2.AnalyzeVideoResponse]
-) -> AsyncIterator[gateway_pb2.AnalyzeVideoResponse]:
+async def drain(work: asyncio.Task[T], events: asyncio.Queue[E]) -> AsyncIterator[E]:
     """Yields `events` as they come until `work` ends, then the rest; re-raises its error."""
     while True:
         waiter = asyncio.ensure_future(events.get())
@@ -103,6 +102,17 @@ async def drain(
     while not events.empty():
         yield events.get_nowait()
     work.result()
+
+
+async def drained(work: Coroutine[None, None, None], events: asyncio.Queue[E]) -> AsyncIterator[E]:
+    """Runs `work` as a task and yields `events` until it ends (`drain`); the task is
+    cancelled when the caller stops early."""
+    task = asyncio.create_task(work)
+    try:
+        async for event in drain(task, events):
+            yield event
+    finally:
+        task.cancel()
 
 
 def check_limits(info: VideoInfo, settings: GatewaySettings) -> None:
@@ -268,12 +278,8 @@ class Analysis:
                     analysis_id=self.analysis_id, video=reader.info.to_proto()
                 )
             )
-            work = asyncio.create_task(self._analyse(reader))
-            try:
-                async for event in drain(work, self.events):
-                    yield event
-            finally:
-                work.cancel()
+            async for event in drained(self._analyse(reader), self.events):
+                yield event
         finally:
             if reader is not None:
                 self._decoder.submit(reader.close)

@@ -41,7 +41,7 @@ from gateway.analysis import (
     Backends,
     backend_call,
     check_scorable,
-    drain,
+    drained,
     final_report,
     first_error,
     scaled_pose,
@@ -129,12 +129,8 @@ class LiveSession:
         yield Event(started=gateway_pb2.LiveStarted(session_id=self.session_id))
         if self.exercise is not None:
             yield Event(exercise=self.exercise)
-        work = asyncio.create_task(self._work(requests))
-        try:
-            async for event in drain(work, self.events):
-                yield event
-        finally:
-            work.cancel()
+        async for event in drained(self._work(requests), self.events):
+            yield event
 
     async def _work(self, requests: AsyncIterator[gateway_pb2.LiveSessionRequest]) -> None:
         try:
