@@ -5,16 +5,19 @@ The layout is UCF101's own: `ClassName/v_ClassName_gGG_cCC.<ext>` under a root w
 `testlist01.txt` ("Class/v_....avi"). The gym writes it (`fitness synth videos`); real UCF101
 reads the same way (then keep only the exercise classes with `classes=`).
 
-Training clips are 16 consecutive frames (after `frame_step` thinning) from a random start,
-decoding only up to the clip's end, with the published augmentation: a random resized crop
-(aspect 3/4 to 4/3) of the short-side-112 frame to 112x112 and a horizontal flip; evaluation
-clips are `action_service.clips`'s. The published crops go down to a quarter of the frame;
-ours keep at least half (`MIN_CROP_AREA`), because smaller ones often miss the performer.
+Training clips are 16 frames (after `frame_step` thinning) from a random start at a random
+pace (0.8x to 1.25x), decoded up to the clip's end or taken from frames kept in memory. Their
+augmentation serves the step from rendered rooms to filmed ones: the published random crop and
+flip, generalised to a random view around the test's centre square (scaled 0.7x to 1.15x,
+stretched, moved along the long side, turned by up to 10 degrees), then random brightness,
+contrast and saturation. Evaluation clips are `action_service.clips`'s.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +32,6 @@ from action_service.clips import (
     frame_step,
     resize_short_side,
     to_tensor,
-    window,
 )
 from common.video import VideoReader
 
@@ -97,46 +99,132 @@ def kept_frame_count(path: Path) -> int:
         return -(-reader.info.frame_count // frame_step(reader.info.fps))
 
 
-# Crops keep at least half the frame: the performer may fill only part of it, and a smaller
-# crop often shows floor, wall or a prop and no person at all.
-MIN_CROP_AREA = 0.5
+# How far the random view of a training clip strays from the test's centre crop, and how far
+# its colours and tempo stray from the rendered ones: the test view, light and pace all lie
+# inside these ranges, and so should a phone's.
+CROP_SCALE = (0.7, 1.15)  # crop side over the frame's short side (above 1: zoomed out)
+CROP_ASPECT = (3 / 4, 4 / 3)
+MAX_ROTATION_DEGREES = 10.0
+BRIGHTNESS = (0.7, 1.3)
+CONTRAST = (0.7, 1.3)
+SATURATION = (0.5, 1.5)
+GRAYSCALE_CHANCE = 0.1
+SPEED = (0.8, 1.25)  # frames advanced per clip frame
 
 
-def random_resized_crop(frames: list[np.ndarray], rng: random.Random) -> list[np.ndarray]:
-    """One random crop (area 0.5-1, aspect 3/4-4/3) of every frame, resized to 112x112."""
+def clip_indices(frame_count: int, rng: random.Random) -> list[int]:
+    """Frame indices of a random training clip: a random start and pace, looping short videos."""
+    speed = rng.uniform(*SPEED)
+    span = int(np.ceil((CLIP_LENGTH - 1) * speed)) + 1
+    start = rng.randint(0, max(frame_count - span, 0))
+    return [(start + round(i * speed)) % frame_count for i in range(CLIP_LENGTH)]
+
+
+def random_view(frames: list[np.ndarray], rng: random.Random) -> list[np.ndarray]:
+    """One random view of every frame (short side 112) as a 112x112 crop: a square about the
+    short side's size (scaled by CROP_SCALE, stretched by CROP_ASPECT), anywhere along the long
+    side, turned by up to MAX_ROTATION_DEGREES, mirrored half the time.
+
+    The test's view, the centre square, is one of these views; a zoomed-out view repeats the
+    frame's edge pixels.
+    """
     height, width = frames[0].shape[:2]
-    for _ in range(10):
-        area = height * width * rng.uniform(MIN_CROP_AREA, 1.0)
-        aspect = np.exp(rng.uniform(np.log(3 / 4), np.log(4 / 3)))
-        w, h = round(np.sqrt(area * aspect)), round(np.sqrt(area / aspect))
-        if 0 < w <= width and 0 < h <= height:
-            x, y = rng.randint(0, width - w), rng.randint(0, height - h)
-            break
-    else:  # fall back to the central square
-        w = h = min(height, width)
-        x, y = (width - w) // 2, (height - h) // 2
-    size = (CROP_SIZE, CROP_SIZE)
+    side = min(height, width) * rng.uniform(*CROP_SCALE)
+    aspect = np.sqrt(rng.uniform(*CROP_ASPECT))
+    crop_w, crop_h = side * aspect, side / aspect
+    centre_x = rng.uniform(min(crop_w, width) / 2, width - min(crop_w, width) / 2)
+    centre_y = rng.uniform(min(crop_h, height) / 2, height - min(crop_h, height) / 2)
+    angle = np.radians(rng.uniform(-MAX_ROTATION_DEGREES, MAX_ROTATION_DEGREES))
+    flip = -1.0 if rng.random() < 0.5 else 1.0
+    # Maps output pixels (centred on the crop) to frame pixels.
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    linear = rotation @ np.diag([flip * crop_w / CROP_SIZE, crop_h / CROP_SIZE])
+    offset = np.array([centre_x, centre_y]) - linear @ np.full(2, (CROP_SIZE - 1) / 2)
+    matrix = np.hstack([linear, offset[:, None]])
     return [
-        cv2.resize(f[y : y + h, x : x + w], size, interpolation=cv2.INTER_LINEAR) for f in frames
+        cv2.warpAffine(
+            frame,
+            matrix,
+            (CROP_SIZE, CROP_SIZE),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+        for frame in frames
     ]
 
 
+def random_colours(frames: list[np.ndarray], rng: random.Random) -> list[np.ndarray]:
+    """The clip with one random brightness, contrast and saturation (sometimes grey)."""
+    clip = np.stack(frames).astype(np.float32)
+    grey = clip @ np.array([0.299, 0.587, 0.114], np.float32)
+    saturation = 0.0 if rng.random() < GRAYSCALE_CHANCE else rng.uniform(*SATURATION)
+    clip = grey[..., None] + saturation * (clip - grey[..., None])
+    contrast = rng.uniform(*CONTRAST)
+    clip = grey.mean() + contrast * (clip - grey.mean())
+    clip *= rng.uniform(*BRIGHTNESS)
+    return list(np.clip(clip, 0, 255).astype(np.uint8))
+
+
+def load_videos(
+    paths: list[Path], *, workers: int = 4, loaded: Callable[[int], None] | None = None
+) -> list[np.ndarray]:
+    """Every video's frames (F, H, W, 3) uint8, thinned and resized to a short side of 112.
+
+    Decoding runs in `workers` threads (the decoder and resizer release the GIL); `loaded` is
+    called with 1 after each video.
+    """
+
+    def load(path: Path) -> np.ndarray:
+        frames = np.stack([resize_short_side(f) for f in read_frames(path)])
+        if loaded:
+            loaded(1)
+        return frames
+
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        return list(pool.map(load, paths))
+
+
 class UCF101Clips(Dataset):
-    """Training clips (3, T, 112, 112) with their labels, one random clip per video per epoch."""
+    """Training clips (3, T, 112, 112) with their labels: `clips_per_video` random clips of
+    every listed video per epoch, with random views, colours and pace.
+
+    Args:
+        roots: One or more UCF101-format folders with the same class index.
+        list_name: The split list read in each folder.
+        classes: Keep only these classes (default: the first folder's class index).
+        seed: Seeds the clips when read in this process (workers get torch's seeds).
+        clips_per_video: How many clips each video gives per epoch.
+        in_memory: Decode every video once, up front, and keep its frames (short side 112)
+            in memory; else each clip decodes its video up to the clip's end.
+        loaded: With `in_memory`, called with 1 after each video is decoded.
+    """
 
     def __init__(
         self,
-        root: Path,
+        roots: Path | Sequence[Path],
         list_name: str = "trainlist01.txt",
         classes: list[str] | None = None,
         seed: int = 0,
+        *,
+        clips_per_video: int = 1,
+        in_memory: bool = False,
+        loaded: Callable[[int], None] | None = None,
     ) -> None:
-        self.root = root
-        self.classes = classes or read_classes(root)
-        self.entries = read_split(root, list_name, self.classes)
+        roots = [roots] if isinstance(roots, Path) else list(roots)
+        self.classes = classes or read_classes(roots[0])
+        for root in roots[1:]:
+            if classes is None and read_classes(root) != self.classes:
+                raise ValueError(f"{root} has another class index than {roots[0]}")
+        listed = [
+            (root, entry) for root in roots for entry in read_split(root, list_name, self.classes)
+        ]
+        self.entries = [entry for _, entry in listed]
+        self.paths = [root / entry.path for root, entry in listed]
         if not self.entries:
-            raise ValueError(f"{root / list_name} lists no video of {self.classes}")
+            raise ValueError(f"{list_name} of {roots} lists no video of {self.classes}")
         self.seed = seed
+        self.clips_per_video = clips_per_video
+        self.frames = load_videos(self.paths, loaded=loaded) if in_memory else None
         self._rng: tuple[int, random.Random] | None = None
 
     def _random(self) -> random.Random:
@@ -148,19 +236,24 @@ class UCF101Clips(Dataset):
         return self._rng[1]
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self.entries) * self.clips_per_video
+
+    def _clip_frames(self, video: int, rng: random.Random) -> list[np.ndarray]:
+        """The frames (short side 112) of one random clip of a video."""
+        if self.frames is not None:
+            frames = self.frames[video]
+            return [frames[i] for i in clip_indices(len(frames), rng)]
+        path = self.paths[video]
+        indices = clip_indices(kept_frame_count(path), rng)
+        first = min(indices)
+        frames = read_frames(path, first=first, count=max(indices) - first + 1)
+        if len(frames) < max(indices) - first + 1:  # a header that overstated the length
+            frames, first = read_frames(path), 0
+            indices = clip_indices(len(frames), rng)
+        return [resize_short_side(frames[i - first]) for i in indices]
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
-        entry = self.entries[index]
+        video = index % len(self.entries)
         rng = self._random()
-        path = self.root / entry.path
-        start = rng.randint(0, max(kept_frame_count(path) - CLIP_LENGTH, 0))
-        frames = read_frames(path, first=start, count=CLIP_LENGTH)
-        if len(frames) < CLIP_LENGTH:  # a short video, or a header that overstated it
-            frames = read_frames(path)
-            start = max(len(frames) - CLIP_LENGTH, 0)
-        clip = [resize_short_side(frames[i]) for i in window(len(frames), start)]
-        clip = random_resized_crop(clip, rng)
-        if rng.random() < 0.5:
-            clip = [np.ascontiguousarray(f[:, ::-1]) for f in clip]
-        return to_tensor(clip), entry.label
+        clip = random_view(self._clip_frames(video, rng), rng)
+        return to_tensor(random_colours(clip, rng)), self.entries[video].label

@@ -129,19 +129,30 @@ def _progress() -> Progress:
 
 
 def _train_with_progress(
-    train: Callable[..., list[float]], config: Any, *, total: int, epochs: int
+    train: Callable[..., list[float]],
+    config: Any,
+    *,
+    total: int,
+    epochs: int,
+    videos_to_load: int = 0,
 ) -> None:
-    """Runs a training function with a progress bar and a line per finished epoch."""
+    """Runs a training function with a progress bar and a line per finished epoch; with
+    `videos_to_load`, a first bar follows the decoding of that many videos (`loaded=`)."""
     with _progress() as bar:
-        task = bar.add_task("training", total=total)
+        loading = {}
+        if videos_to_load:
+            task = bar.add_task("decoding videos", total=videos_to_load)
+            loading["loaded"] = lambda n: bar.advance(task, n)
+        training = bar.add_task("training", total=total)
         train(
             config,
             progress=lambda n, loss: bar.update(
-                task, advance=n, description=f"training (loss {loss:.5f})"
+                training, advance=n, description=f"training (loss {loss:.5f})"
             ),
             on_epoch=lambda epoch, loss: bar.console.print(
                 f"epoch {epoch}/{epochs}: loss {loss:.6f}"
             ),
+            **loading,
         )
 
 
@@ -681,14 +692,20 @@ Examples:
 
     fitness train action --ucf data/gym --out runs/action --epochs 20
 
-    fitness train action --ucf data/gym --out runs/r3d34 --depth 34 --widen-factor 1 \\
+    fitness train action --ucf data/gym --ucf data/gym_more --out runs/action --in-memory \
+        --optimizer adamw --learning-rate 0.002 --batch-size 64 --clips-per-video 4 --epochs 60
+
+    fitness train action --ucf data/gym --out runs/r3d34 --depth 34 --widen-factor 1 \
         --pretrained r3d34_K_200ep.pth --frozen-stages 3
 """
 
 
 @train_app.command("action", epilog=TRAIN_ACTION_EXAMPLES)
 def train_action(
-    ucf: Annotated[Path, typer.Option(help="UCF101-format folder (classInd.txt, split lists).")],
+    ucf: Annotated[
+        list[Path],
+        typer.Option(help="UCF101-format folder (classInd.txt, split lists); repeatable."),
+    ],
     out: Annotated[Path, typer.Option(help="Folder for last.safetensors and last_state.pt.")],
     depth: Annotated[int, typer.Option(help="10, 18, 34 or 50.")] = 18,
     widen_factor: Annotated[float, typer.Option(help="Width multiplier (1: published).")] = 0.25,
@@ -700,22 +717,27 @@ def train_action(
     batch_size: Annotated[int, typer.Option(min=1)] = 8,
     learning_rate: Annotated[float, typer.Option(min=0.0)] = 0.01,
     optimizer: Annotated[
-        str, typer.Option(help="sgd (the published fine-tuning) or adam (from scratch).")
+        str,
+        typer.Option(help="sgd (the published fine-tuning), adam or adamw (from scratch)."),
     ] = "sgd",
+    clips_per_video: Annotated[int, typer.Option(min=1, help="Random clips a video an epoch.")] = 1,
+    in_memory: Annotated[
+        bool, typer.Option(help="Decode every video once and keep its frames in memory.")
+    ] = False,
     workers: Annotated[int, typer.Option(min=0, help="Data loading processes.")] = 2,
     resume: Annotated[bool, typer.Option(help="Continue from OUT/last_state.pt.")] = False,
     device: Annotated[str, typer.Option(help="auto (GPU when present), cpu or cuda.")] = "auto",
 ) -> None:
-    """Fine-tune (or train) a 3D ResNet on a UCF101-format train list."""
-    from action_service.dataset import UCF101Clips
+    """Fine-tune (or train) a 3D ResNet on the train lists of UCF101-format folders."""
+    from action_service.dataset import read_classes, read_split
     from action_service.train import TrainConfig, train
 
     if pretrained is not None and not pretrained.is_file():
         raise CLIError(f"no checkpoint at {pretrained}: check the path")
-    if optimizer not in ("sgd", "adam"):
-        raise CLIError(f"unknown optimizer {optimizer!r}: choose sgd or adam")
+    if optimizer not in ("sgd", "adam", "adamw"):
+        raise CLIError(f"unknown optimizer {optimizer!r}: choose sgd, adam or adamw")
     config = TrainConfig(
-        ucf=ucf,
+        ucf=tuple(ucf),
         out=out,
         depth=depth,
         widen_factor=widen_factor,
@@ -725,12 +747,21 @@ def train_action(
         batch_size=batch_size,
         learning_rate=learning_rate,
         optimizer=optimizer,
+        clips_per_video=clips_per_video,
+        in_memory=in_memory,
         workers=workers,
         resume=resume,
         device=device,
     )
-    videos = len(UCF101Clips(ucf))
-    _train_with_progress(train, config, total=videos * epochs, epochs=epochs)
+    classes = read_classes(ucf[0])
+    videos = sum(len(read_split(folder, config.list_name, classes)) for folder in ucf)
+    _train_with_progress(
+        train,
+        config,
+        total=videos * clips_per_video * epochs,
+        epochs=epochs,
+        videos_to_load=videos if in_memory else 0,
+    )
     typer.echo(f"weights: {out / 'last.safetensors'}")
 
 

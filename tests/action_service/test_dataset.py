@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from action_service.dataset import (
     UCF101Clips,
+    clip_indices,
     kept_frame_count,
+    random_colours,
+    random_view,
     read_classes,
     read_frames,
     read_split,
@@ -57,3 +63,62 @@ def test_reading_a_window_decodes_the_same_frames_as_reading_all(tmp_path: Path)
     window = read_frames(tmp_path / "clip.mp4", first=5, count=16)
     assert len(window) == 16
     assert all((a == b).all() for a, b in zip(window, everything[5:21], strict=True))
+
+
+def test_clips_from_memory_match_the_decoded_frames_and_folders_combine(tiny_ucf: Path):
+    from_disk = UCF101Clips(tiny_ucf)
+    in_memory = UCF101Clips([tiny_ucf, tiny_ucf], in_memory=True, clips_per_video=2)
+    assert len(in_memory) == 2 * 2 * len(from_disk)
+    assert all(min(frames.shape[1:3]) == 112 for frames in in_memory.frames)
+    clip, label = in_memory[len(in_memory) - 1]
+    assert clip.shape == (3, 16, 112, 112)
+    assert label == from_disk.entries[-1].label
+
+
+def test_folders_with_different_class_indexes_are_refused(tiny_ucf: Path, tmp_path: Path):
+    (tmp_path / "classInd.txt").write_text("1 Lunges\n")
+    (tmp_path / "trainlist01.txt").write_text("")
+    with pytest.raises(ValueError, match="another class index"):
+        UCF101Clips([tiny_ucf, tmp_path])
+
+
+@pytest.mark.parametrize("frame_count", [5, 16, 300])
+def test_a_training_clip_moves_forward_at_a_random_pace_and_loops_short_videos(frame_count):
+    rng = random.Random(0)
+    for _ in range(50):
+        indices = clip_indices(frame_count, rng)
+        assert len(indices) == 16
+        assert all(0 <= i < frame_count for i in indices)
+        steps = {(b - a) % frame_count for a, b in itertools.pairwise(indices)}
+        if frame_count > 16:
+            assert steps <= {0, 1, 2}, "a slow pace repeats frames, a fast one skips some"
+            assert 12 <= indices[-1] - indices[0] <= 19, "15 steps at 0.8x to 1.25x"
+
+
+def test_random_views_are_112_square_without_borders_and_flip_half_the_time():
+    rng = random.Random(0)
+    grey = np.full((112, 199, 3), 90, np.uint8)
+    ramp = np.tile(np.arange(199, dtype=np.uint8)[None, :, None], (112, 1, 3))
+    flips = 0
+    for _ in range(40):
+        (view,) = random_view([grey], rng)
+        assert view.shape == (112, 112, 3)
+        assert (view == 90).all(), "zoomed-out views repeat the edges, never black"
+        (portrait,) = random_view([np.ascontiguousarray(ramp.transpose(1, 0, 2))], rng)
+        assert portrait.shape == (112, 112, 3)
+        (seen,) = random_view([ramp], random.Random(rng.random()))
+        flips += int(seen[56, 100, 0]) < int(seen[56, 10, 0])
+    assert 8 < flips < 32
+
+
+def test_random_colours_keep_grey_grey_and_change_the_light():
+    rng = random.Random(0)
+    frames = [np.full((4, 4, 3), 100, np.uint8), np.full((4, 4, 3), 160, np.uint8)]
+    means = set()
+    for _ in range(20):
+        changed = random_colours(frames, rng)
+        assert all(
+            (f[..., 0] == f[..., 1]).all() and (f[..., 1] == f[..., 2]).all() for f in changed
+        )
+        means.add(int(changed[0].mean()))
+    assert len(means) > 5

@@ -15,7 +15,7 @@ from action_service.train import TrainConfig, freeze, train
 def config(ucf: Path, out: Path, **changes) -> TrainConfig:
     """A one-epoch run of the smallest network, changed as asked."""
     settings = {"depth": 10, "widen_factor": 0.25, "epochs": 1, "batch_size": 2, "workers": 0}
-    return TrainConfig(ucf=ucf, out=out, **{**settings, **changes})
+    return TrainConfig(ucf=(ucf,), out=out, **{**settings, **changes})
 
 
 def test_training_writes_weights_with_the_class_names_and_resumes(tiny_ucf, tmp_path):
@@ -58,6 +58,15 @@ def test_a_few_steps_lower_the_loss_on_two_clips(tiny_ucf):
         optimizer.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_training_from_memory_with_adamw_takes_several_clips_a_video(tiny_ucf, tmp_path):
+    decoded, clips = [], []
+    config_ = config(tiny_ucf, tmp_path, optimizer="adamw", in_memory=True, clips_per_video=3)
+    train(config_, progress=lambda n, _: clips.append(n), loaded=decoded.append)
+    assert sum(decoded) == 2, "each training video is decoded once"
+    assert sum(clips) == 2 * 3
+    assert (tmp_path / "last.safetensors").is_file()
 
 
 def test_training_from_scratch_with_adam_writes_weights(tiny_ucf, tmp_path):

@@ -114,6 +114,17 @@ def test_eval_action_reports_accuracy_and_draws_the_confusion_matrix(tiny_ucf, t
     assert (tmp_path / "action_confusion.png").stat().st_size > 0
 
 
+def test_train_action_takes_several_folders_from_memory(tiny_ucf, tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["train", "action", "--ucf", str(tiny_ucf), "--ucf", str(tiny_ucf), "--out", str(out)]
+    args += ["--depth", "10", "--epochs", "1", "--batch-size", "2", "--workers", "0"]
+    args += ["--in-memory", "--optimizer", "adamw", "--clips-per-video", "2"]
+    code, out_text, err = run_cli(args, capsys)
+    assert code == 0, err
+    assert "epoch 1/1" in out_text + err
+    assert (out / "last.safetensors").is_file()
+
+
 def test_eval_action_without_weights_says_to_train_first(tiny_ucf, tmp_path, capsys):
     args = [
         "eval",
