@@ -29,9 +29,10 @@ from torch.utils.data import Dataset, get_worker_info
 from action_service.clips import (
     CLIP_LENGTH,
     CROP_SIZE,
+    KINETICS_MEAN,
+    KINETICS_STD,
     frame_step,
     resize_short_side,
-    to_tensor,
 )
 from common.video import VideoReader
 
@@ -153,16 +154,32 @@ def random_view(frames: list[np.ndarray], rng: random.Random) -> list[np.ndarray
     ]
 
 
-def random_colours(frames: list[np.ndarray], rng: random.Random) -> list[np.ndarray]:
-    """The clip with one random brightness, contrast and saturation (sometimes grey)."""
-    clip = np.stack(frames).astype(np.float32)
-    grey = clip @ np.array([0.299, 0.587, 0.114], np.float32)
+GREY_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def jittered_tensor(frames: list[np.ndarray], rng: random.Random) -> torch.Tensor:
+    """The clip (3, T, S, S) normalised as `to_tensor` does, after one random brightness,
+    contrast and saturation (sometimes grey).
+
+    Saturation s blends each pixel with its grey g, contrast c scales about the clip's mean grey
+    m, brightness b scales: b * (m + c * (g + s * (x - g) - m)). That is one colour matrix and
+    offset per clip, folded here with the normalisation into a single pass over the pixels.
+    """
+    clip = np.stack(frames)
     saturation = 0.0 if rng.random() < GRAYSCALE_CHANCE else rng.uniform(*SATURATION)
-    clip = grey[..., None] + saturation * (clip - grey[..., None])
-    contrast = rng.uniform(*CONTRAST)
-    clip = grey.mean() + contrast * (clip - grey.mean())
-    clip *= rng.uniform(*BRIGHTNESS)
-    return list(np.clip(clip, 0, 255).astype(np.uint8))
+    contrast, brightness = rng.uniform(*CONTRAST), rng.uniform(*BRIGHTNESS)
+    mean_grey = float(clip.reshape(-1, 3)[::97].astype(np.float32).mean(axis=0) @ GREY_WEIGHTS)
+    blend = saturation * np.eye(3, dtype=np.float32) + (1 - saturation) * GREY_WEIGHTS[None, :]
+    matrix = brightness * contrast * blend
+    offset = brightness * (1 - contrast) * mean_grey
+    # ((matrix @ x + offset) / 255 - mean) / std, clipped to what [0, 255] normalises to.
+    scale = 1 / (255 * KINETICS_STD)
+    normalised = clip.astype(np.float32) @ (matrix.T * scale) + (
+        offset * scale - KINETICS_MEAN / KINETICS_STD
+    )
+    low, high = -KINETICS_MEAN / KINETICS_STD, (1 - KINETICS_MEAN) / KINETICS_STD
+    np.clip(normalised, low, high, out=normalised)
+    return torch.from_numpy(np.ascontiguousarray(normalised.transpose(3, 0, 1, 2)))
 
 
 def load_videos(
@@ -256,4 +273,4 @@ class UCF101Clips(Dataset):
         video = index % len(self.entries)
         rng = self._random()
         clip = random_view(self._clip_frames(video, rng), rng)
-        return to_tensor(random_colours(clip, rng)), self.entries[video].label
+        return jittered_tensor(clip, rng), self.entries[video].label

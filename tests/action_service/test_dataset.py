@@ -8,12 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
+from action_service.clips import KINETICS_MEAN, KINETICS_STD, to_tensor
 from action_service.dataset import (
     UCF101Clips,
     clip_indices,
+    jittered_tensor,
     kept_frame_count,
-    random_colours,
     random_view,
     read_classes,
     read_frames,
@@ -111,14 +113,32 @@ def test_random_views_are_112_square_without_borders_and_flip_half_the_time():
     assert 8 < flips < 32
 
 
-def test_random_colours_keep_grey_grey_and_change_the_light():
+def test_colour_jitter_keeps_grey_grey_changes_the_light_and_normalises_as_evaluation_does():
     rng = random.Random(0)
     frames = [np.full((4, 4, 3), 100, np.uint8), np.full((4, 4, 3), 160, np.uint8)]
     means = set()
     for _ in range(20):
-        changed = random_colours(frames, rng)
-        assert all(
-            (f[..., 0] == f[..., 1]).all() and (f[..., 1] == f[..., 2]).all() for f in changed
-        )
-        means.add(int(changed[0].mean()))
+        pixels = jittered_tensor(frames, rng).numpy() * KINETICS_STD[:, None, None, None]
+        pixels = (pixels + KINETICS_MEAN[:, None, None, None]) * 255
+        assert np.allclose(pixels[0], pixels[1], atol=0.01), "no hue shift"
+        assert np.allclose(pixels[2], pixels[1], atol=0.01), "no hue shift"
+        assert pixels.min() >= -0.01
+        assert pixels.max() <= 255.01
+        means.add(round(float(pixels[:, 0].mean())))
     assert len(means) > 5
+    unchanged = jittered_tensor(frames, _Fixed(saturation=1, contrast=1, brightness=1))
+    assert torch.allclose(unchanged, to_tensor(frames), atol=1e-5)
+
+
+class _Fixed(random.Random):
+    """A generator whose uniform draws give the jitter factors asked for, and never grey."""
+
+    def __init__(self, **factors: float) -> None:
+        super().__init__(0)
+        self.factors = iter([factors["saturation"], factors["contrast"], factors["brightness"]])
+
+    def random(self) -> float:
+        return 0.99
+
+    def uniform(self, a: float, b: float) -> float:
+        return next(self.factors)
