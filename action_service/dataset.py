@@ -15,6 +15,7 @@ contrast and saturation. Evaluation clips are `action_service.clips`'s.
 
 from __future__ import annotations
 
+import os
 import random
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -183,12 +184,12 @@ def jittered_tensor(frames: list[np.ndarray], rng: random.Random) -> torch.Tenso
 
 
 def load_videos(
-    paths: list[Path], *, workers: int = 4, loaded: Callable[[int], None] | None = None
+    paths: list[Path], *, workers: int | None = None, loaded: Callable[[int], None] | None = None
 ) -> list[np.ndarray]:
     """Every video's frames (F, H, W, 3) uint8, thinned and resized to a short side of 112.
 
-    Decoding runs in `workers` threads (the decoder and resizer release the GIL); `loaded` is
-    called with 1 after each video.
+    Decoding runs in `workers` threads (default: one a core, at most 8; the decoder and resizer
+    release the GIL); `loaded` is called with 1 after each video.
     """
 
     def load(path: Path) -> np.ndarray:
@@ -197,7 +198,7 @@ def load_videos(
             loaded(1)
         return frames
 
-    with ThreadPoolExecutor(max(1, workers)) as pool:
+    with ThreadPoolExecutor(workers or min(8, os.cpu_count() or 1)) as pool:
         return list(pool.map(load, paths))
 
 
