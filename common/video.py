@@ -28,6 +28,7 @@ from typing import BinaryIO, Self
 import av
 import av.error
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from common.errors import VideoDecodeError
 from common.fitness.v1 import common_pb2
@@ -106,6 +107,8 @@ class VideoReader:
             self._stream = self._container.streams.video[0]
             self._stream.thread_type = "AUTO"
             self.bad_packets = 0
+            # One scaler for every frame: a frame's own to_ndarray builds a new one each time.
+            self._reformatter = VideoReformatter()
             self._frames = self._decode()
             first = next(self._frames, None)
             if first is None:
@@ -166,7 +169,9 @@ class VideoReader:
         start_time = self._first.time or 0.0
         frames = _chain_first(self._first, self._frames)
         for index, frame in enumerate(frames):
-            image = frame.to_ndarray(format="rgb24", width=self._size[0], height=self._size[1])
+            image = self._reformatter.reformat(
+                frame, width=self._size[0], height=self._size[1], format="rgb24"
+            ).to_ndarray()
             quarter_turns = self.info.rotation_degrees // 90
             if quarter_turns:
                 image = np.ascontiguousarray(np.rot90(image, k=quarter_turns))
