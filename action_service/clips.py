@@ -7,10 +7,10 @@ Glossary of shapes:
 
 Frames are resized so the shorter side is 112 and centre-cropped to 112x112 (random crops
 and flips when training), scaled to [0, 1] and normalised with the Kinetics mean and std of
-3D-ResNets-PyTorch. At test time a video gives several clips of 16 consecutive frames spread
-evenly over it, whose class probabilities are averaged. A video shorter than a clip is looped
-(frames 0, 1, ..., F-1, 0, 1, ...), the rule of the original code; a video with no frame is an
-error.
+3D-ResNets-PyTorch. At test time a video gives several clips (`TEST_CLIPS`) of 16
+consecutive frames spread evenly over it, whose class probabilities are averaged. A video
+shorter than a clip is looped (frames 0, 1, ..., F-1, 0, 1, ...), the rule of the original
+code; a video with no frame is an error.
 
 The published clips are 16 consecutive frames of UCF101's 25 fps videos (about 0.64 s). Phones
 film at 24 to 60 fps, so a video faster than that keeps every k-th frame first
@@ -31,6 +31,9 @@ CROP_SIZE = 112
 KINETICS_MEAN = np.array([0.4345, 0.4051, 0.3775], np.float32)
 KINETICS_STD = np.array([0.2768, 0.2713, 0.2737], np.float32)
 CLIP_FPS = 25.0  # UCF101's frame rate, the rate published clips assume
+# Clips averaged per video at test time. Chosen on the validation split: 10 clips got 70.0%
+# there against 62.5% for 3, since a 0.64 s clip may miss the movement that tells exercises apart.
+TEST_CLIPS = 10
 
 
 def frame_step(fps: float) -> int:
@@ -85,7 +88,7 @@ def to_tensor(frames: list[np.ndarray]) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(clip.transpose(3, 0, 1, 2)))
 
 
-def evaluation_clips(frames: list[np.ndarray], clips: int = 3) -> torch.Tensor:
+def evaluation_clips(frames: list[np.ndarray], clips: int = TEST_CLIPS) -> torch.Tensor:
     """The evaluation clips (clips, 3, T, S, S) of a video's frames (F, H, W, 3) uint8.
 
     Raises:

@@ -13,6 +13,7 @@ import numpy as np
 from ts.torch_handler.base_handler import BaseHandler
 
 from action_service.checkpoint import load_weights
+from action_service.clips import TEST_CLIPS
 from action_service.inference import ActionPredictor
 from action_service.payload import decode_request, encode_answer
 from common.torchserve import request_body, serialized_file, worker_device
@@ -27,7 +28,10 @@ class ActionHandler(BaseHandler):
         model, classes = load_weights(weights)
         options = (context.model_yaml_config or {}).get("handler", {})
         self.predictor = ActionPredictor(
-            model.eval().to(self.device), classes, int(options.get("clips", 3)), self.device
+            model.eval().to(self.device),
+            classes,
+            int(options.get("clips", TEST_CLIPS)),
+            self.device,
         )
         self.initialized = True
 

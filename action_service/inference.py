@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from action_service.clips import evaluation_clips
+from action_service.clips import TEST_CLIPS, evaluation_clips
 from action_service.sequences import KeypointSequence, crop, features, resample, window_starts
 
 
@@ -35,7 +35,7 @@ class ActionPredictor:
 
     model: torch.nn.Module
     classes: list[str]
-    clips: int = 3
+    clips: int = TEST_CLIPS
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
 
     def probabilities(self, frames: list[np.ndarray]) -> np.ndarray:

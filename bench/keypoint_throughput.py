@@ -2,7 +2,7 @@
 action service classifies a video's poses (resampled to 10 fps, up to 5 windows of 48 poses,
 normalised, one forward pass), against the 3D ResNet on the same videos' clips.
 
-A sequence is 20 seconds of poses; a 3D ResNet video is its 3 evaluation clips
+A sequence is 20 seconds of poses; a 3D ResNet video is its TEST_CLIPS evaluation clips
 (3 x 16 x 112 x 112). Both rates are measured in the same process on this machine's cores; the
 last column is each row's rate over the 3D ResNet's.
 """
@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from action_service.classes import EXERCISES, KEYPOINT_CLASSES
+from action_service.clips import TEST_CLIPS
 from action_service.inference import KeypointPredictor
 from action_service.model import build_model
 from action_service.sequences import FEATURES, KeypointSequence
@@ -48,7 +49,7 @@ def main() -> None:
         skeleton_tcn(FEATURES, len(KEYPOINT_CLASSES), width=64).eval(), list(KEYPOINT_CLASSES)
     )
     video_model = build_model(18, widen_factor=0.25, num_classes=len(EXERCISES)).eval()
-    clips = torch.randn(3, 3, 16, 112, 112)
+    clips = torch.randn(TEST_CLIPS, 3, 16, 112, 112)
 
     def classify_sequence() -> int:
         keypoint.probabilities(poses)
@@ -62,12 +63,12 @@ def main() -> None:
     baseline = rate(classify_video)
     measured = rate(classify_sequence)
     print(
-        "Exercise recognition throughput: videos a second, each a pose sequence or 3 clips "
-        f"(CPU: {torch.get_num_threads()} threads)"
+        "Exercise recognition throughput: videos a second, each a pose sequence or "
+        f"{TEST_CLIPS} clips (CPU: {torch.get_num_threads()} threads)"
     )
     print("| recogniser | input per video | videos (sequences)/s | / 3D ResNet |")
     print("|---|---|---|---|")
-    print(f"| 3D ResNet-18 x0.25 | 3 clips of 16 frames | {baseline:.1f} | 1.00 |")
+    print(f"| 3D ResNet-18 x0.25 | {TEST_CLIPS} clips of 16 frames | {baseline:.1f} | 1.00 |")
     print(
         f"| keypoint classifier (TCN, width 64) | {SEQUENCE_SECONDS:.0f} s of poses | "
         f"{measured:.1f} | {measured / baseline:.1f} |"

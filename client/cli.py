@@ -810,7 +810,9 @@ def eval_action(
     list_name: Annotated[str, typer.Option("--list", help="Held-out split list.")] = (
         "testlist01.txt"
     ),
-    clips: Annotated[int, typer.Option(min=1, help="Clips per video, probabilities averaged.")] = 3,
+    clips: Annotated[
+        int, typer.Option(min=1, help="Clips per video, probabilities averaged.")
+    ] = 10,
     confusion: Annotated[
         Path | None, typer.Option(help="Confusion-matrix PNG (default: beside the weights).")
     ] = None,
