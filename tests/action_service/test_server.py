@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from action_service.classes import EXERCISES
+from action_service.clips import TEST_CLIPS
 from action_service.server import binding, create_backend
 from action_service.settings import ActionSettings
 from common.channels import open_channel
@@ -52,7 +53,7 @@ async def test_a_video_in_batches_gets_its_top_k_exercises(stub):
     assert len(response.top_k) == 2
     assert response.top_k[0].probability >= response.top_k[1].probability
     assert {p.exercise_id for p in response.top_k} <= set(EXERCISES)
-    assert response.clips == 3
+    assert response.clips == TEST_CLIPS
 
 
 async def test_a_60_fps_video_keeps_every_second_frame_before_clipping(stub):
@@ -60,7 +61,7 @@ async def test_a_60_fps_video_keeps_every_second_frame_before_clipping(stub):
     request = action_pb2.RecognizeRequest(frames=frames(0, 30, fps=60.0))
     assert (await stub.Recognize(iter([request]), timeout=60)).clips == 1
     request = action_pb2.RecognizeRequest(frames=frames(0, 30, fps=30.0))
-    assert (await stub.Recognize(iter([request]), timeout=60)).clips == 3
+    assert (await stub.Recognize(iter([request]), timeout=60)).clips == TEST_CLIPS
 
 
 async def test_a_declared_frame_rate_overrides_the_timestamps(stub):
