@@ -811,8 +811,11 @@ def eval_action(
         "testlist01.txt"
     ),
     clips: Annotated[
-        int, typer.Option(min=1, help="Clips per video, probabilities averaged.")
-    ] = 10,
+        int | None,
+        typer.Option(
+            min=1, help="Clips per video, probabilities averaged (default: the service's)."
+        ),
+    ] = None,
     confusion: Annotated[
         Path | None, typer.Option(help="Confusion-matrix PNG (default: beside the weights).")
     ] = None,
@@ -820,6 +823,7 @@ def eval_action(
 ) -> None:
     """Report top-1 and per-class accuracy on a held-out list and draw the confusion matrix."""
     from action_service.checkpoint import load_weights
+    from action_service.clips import TEST_CLIPS
     from action_service.dataset import read_classes, read_split
     from action_service.evaluate import evaluate, write_confusion_png
     from action_service.inference import ActionPredictor
@@ -831,7 +835,7 @@ def eval_action(
         raise CLIError(f"no {list_name} in {ucf}: not a UCF101-format folder")
     model, classes = load_weights(weights)
     device = pick_device("auto")
-    predictor = ActionPredictor(model.eval().to(device), classes, clips, device)
+    predictor = ActionPredictor(model.eval().to(device), classes, clips or TEST_CLIPS, device)
     videos = len(read_split(ucf, list_name, read_classes(ucf)))
     with _progress() as bar:
         task = bar.add_task("recognising videos", total=videos)
