@@ -57,15 +57,25 @@ class StackConfig:
     gateway_flags: list[str] = field(default_factory=list)  # more `fitness serve gateway` flags
 
 
-def wait_serving(address: str, timeout_seconds: float, process: subprocess.Popen) -> None:
-    """Waits until the server at `address` reports SERVING on grpc.health.v1."""
+def log_tail(log: Path, lines: int = 15) -> str:
+    """The last `lines` lines of a service's log, for an error message."""
+    text = log.read_text(errors="replace") if log.is_file() else ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def wait_serving(
+    address: str, timeout_seconds: float, process: subprocess.Popen, log: Path
+) -> None:
+    """Waits until the server at `address` reports SERVING on grpc.health.v1; if its process
+    exits first, the error carries the end of its `log`."""
     deadline = time.monotonic() + timeout_seconds
     with grpc.insecure_channel(address) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise BackendUnavailableError(
-                    f"the service for {address} exited with {process.returncode}: see its log"
+                    f"the service for {address} exited with {process.returncode}; "
+                    f"the end of {log}:\n{log_tail(log)}"
                 )
             try:
                 status = health.Check(health_pb2.HealthCheckRequest(), timeout=2).status
@@ -89,14 +99,16 @@ class LocalStack:
         return f"{self.config.host}:{port}"
 
     def _service(self, name: str, module: str, port: int, flags: list[str]) -> None:
-        log = (self.config.workdir / f"{name}.log").open("w")
-        process = subprocess.Popen(
-            [sys.executable, "-m", module, "--host", self.config.host, "--port", str(port), *flags],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        log = self.config.workdir / f"{name}.log"
+        command = [sys.executable, "-m", module, "--host", self.config.host, "--port", str(port)]
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [*command, *flags],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         self.processes.append((name, process))
-        wait_serving(self.address(port), self.config.startup_seconds, process)
+        wait_serving(self.address(port), self.config.startup_seconds, process, log)
 
     def start(self) -> Self:
         """Starts everything; on any failure stops what started and re-raises."""

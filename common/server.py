@@ -161,7 +161,12 @@ def run_service(
     prog: str,
 ) -> None:
     """A service's `main`: its settings from flags over the environment (`argv`, or the
-    process's arguments), JSON logs, then `run(settings)` until it returns."""
+    process's arguments), JSON logs, then `run(settings)` until it returns. A port it cannot
+    listen on or a file it cannot read ends the process with one logged line and status 1."""
     settings = settings_type.from_args(sys.argv[1:] if argv is None else argv, prog=prog)
     configure_logging(settings.log_level)
-    asyncio.run(run(settings))
+    try:
+        asyncio.run(run(settings))
+    except OSError as error:
+        logger.error("%s: %s", prog, error)
+        sys.exit(1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -140,11 +141,39 @@ def request_body(row: dict) -> bytes | bytearray:
     return body
 
 
+# Ports handed out by `free_port` in this process, never handed out twice.
+_handed_out: set[int] = set()
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    """The kernel's range for outgoing connections' source ports (Linux's default elsewhere)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A TCP port free on 127.0.0.1 right now, for a server started later.
+
+    It is drawn outside the ephemeral range: a port the kernel hands out for binding to 0 can
+    be taken as the source port of any outgoing connection (a service calling TorchServe)
+    before the server it was meant for binds it.
+    """
+    low, high = _ephemeral_range()
+    candidates = [port for port in range(10000, 65536) if not low <= port <= high]
+    for port in random.sample(candidates, len(candidates)):
+        if port in _handed_out:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise BackendUnavailableError("no free TCP port on 127.0.0.1")
 
 
 class TorchServe:

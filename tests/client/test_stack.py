@@ -1,12 +1,18 @@
-"""The local stack's archives: the keypoint classifier's joins them when its weights exist."""
+"""The local stack: the keypoint classifier's archive joins when its weights exist; ports for
+services started later stay clear of outgoing connections; a service that dies at start is
+reported with the end of its log."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from client.stack import build_archives
+from client.stack import build_archives, wait_serving
+from common.errors import BackendUnavailableError
+from common.torchserve import _ephemeral_range, free_port
 from tests.action_service.checkpoints import (
     save_tiny_action_checkpoint,
     save_tiny_keypoint_checkpoint,
@@ -38,3 +44,22 @@ def test_missing_pose_or_action_weights_are_named(models, tmp_path):
     (models / "action" / "r3d_compact.safetensors").unlink()
     with pytest.raises(FileNotFoundError, match=r"r3d_compact\.safetensors"):
         build_archives(models, tmp_path / "store")
+
+
+def test_free_ports_are_outside_the_ephemeral_range_and_never_handed_out_twice():
+    low, high = _ephemeral_range()
+    ports = [free_port() for _ in range(200)]
+    assert len(set(ports)) == len(ports)
+    assert not any(low <= port <= high for port in ports)
+
+
+def test_a_service_that_exits_at_start_is_reported_with_the_end_of_its_log(tmp_path):
+    log = tmp_path / "scoring.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "import sys; print('bind failed: address in use'); sys.exit(3)"],
+            stdout=output,
+        )
+    process.wait()
+    with pytest.raises(BackendUnavailableError, match=r"exited with 3(.|\n)*address in use"):
+        wait_serving(f"127.0.0.1:{free_port()}", 30, process, log)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 import grpc
@@ -14,7 +15,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from common.channels import open_channel
 from common.fitness.v1 import common_pb2, pose_pb2, pose_pb2_grpc, scoring_pb2, scoring_pb2_grpc
 from common.interceptors import INTERNAL_ERROR_MESSAGE
-from common.server import RunningServer, start_server
+from common.server import RunningServer, run_service, serve, start_server
 from common.settings import ServerSettings
 from tests.common.doubles import SlowScorer, scorer_binding
 
@@ -208,3 +209,18 @@ async def test_calls_over_the_concurrency_cap_are_refused():
 async def test_a_port_in_use_fails_loudly(double_server: RunningServer):
     with pytest.raises(OSError, match="cannot listen"):
         await start_server(ServerSettings(port=double_server.port), [scorer_binding(SlowScorer())])
+
+
+def test_a_service_on_a_port_in_use_exits_with_status_1_and_one_logged_line(
+    double_server: RunningServer, capsys
+):
+    async def run(settings: ServerSettings) -> None:
+        await serve(settings, [scorer_binding(SlowScorer())])
+
+    argv = ["--host", "127.0.0.1", "--port", str(double_server.port)]
+    with pytest.raises(SystemExit) as exit_info:
+        run_service(ServerSettings, run, argv, prog="fitness serve scoring")
+    assert exit_info.value.code == 1
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [entry["severity"] for entry in logged] == ["ERROR"]
+    assert logged[0]["message"].startswith("fitness serve scoring: cannot listen on")
