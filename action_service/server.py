@@ -28,7 +28,7 @@ from common.fitness.v1 import action_pb2, action_pb2_grpc, common_pb2
 from common.images import decode_image
 from common.server import ServiceBinding, run_service, serve
 from common.skeleton import pose_arrays
-from common.torchserve import InferenceClient, ModelNotRegisteredError
+from common.torchserve import InferenceClient, ModelNotRegisteredError, hosted_torchserve
 
 logger = logging.getLogger(__name__)
 
@@ -197,14 +197,18 @@ def binding(
 
 
 async def serve_action(settings: ActionSettings) -> None:
-    """Loads the model backends and serves until SIGTERM or SIGINT."""
-    keypoints = create_keypoint_backend(settings)
-    if keypoints is None and settings.keypoints:
-        logger.warning(
-            "no keypoint classifier weights at %s: RecognizeKeypoints answers FAILED_PRECONDITION",
-            settings.keypoint_weights,
-        )
-    await serve(settings, [binding(create_backend(settings), settings, keypoints)])
+    """Loads the model backends (starting TorchServe first when the settings name a model
+    store) and serves until SIGTERM or SIGINT."""
+    optional = [settings.keypoint_torchserve_model] if settings.keypoints else []
+    with hosted_torchserve(settings, [settings.torchserve_model], optional) as settings:
+        keypoints = create_keypoint_backend(settings)
+        if keypoints is None and settings.keypoints:
+            logger.warning(
+                "no keypoint classifier weights at %s: RecognizeKeypoints answers "
+                "FAILED_PRECONDITION",
+                settings.keypoint_weights,
+            )
+        await serve(settings, [binding(create_backend(settings), settings, keypoints)])
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Callable, Iterator
+import asyncio
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
+
+import grpc
 
 from common.channels import open_channel
 from common.fitness.v1 import gateway_pb2, gateway_pb2_grpc
@@ -12,6 +15,7 @@ from common.fitness.v1 import gateway_pb2, gateway_pb2_grpc
 CHUNK_BYTES = 1024 * 1024
 Event = gateway_pb2.AnalyzeVideoResponse
 E = TypeVar("E", gateway_pb2.AnalyzeVideoResponse, gateway_pb2.LiveSessionResponse)
+T = TypeVar("T")
 
 
 def upload_requests(
@@ -38,29 +42,75 @@ async def analyze_video(
     options: gateway_pb2.AnalysisOptions | None = None,
     on_event: Callable[[Event], None] | None = None,
     timeout_seconds: float = 1800.0,
+    credentials: grpc.ChannelCredentials | None = None,
 ) -> gateway_pb2.Report:
-    """Analyses one video; every event goes to `on_event`; returns the report.
+    """Analyses one video; every event goes to `on_event`; returns the report. `credentials`
+    (TLS, a token) as `common.security.ClientSecurity` makes them; None: plaintext.
 
     Raises:
         grpc.aio.AioRpcError: The gateway (or a service behind it) refused or failed.
     """
     requests = upload_requests(video, exercise_hint, options or gateway_pb2.AnalysisOptions())
-    async with open_channel(gateway, max_attempts=1) as channel:
-        stub = gateway_pb2_grpc.GatewayStub(channel)
-        events = stub.AnalyzeVideo(requests, timeout=timeout_seconds)
-        return await report_of(events, on_event, "analysis")
+    async with open_channel(gateway, max_attempts=1, credentials=credentials) as channel:
+        call = gateway_pb2_grpc.GatewayStub(channel).AnalyzeVideo(timeout=timeout_seconds)
+        return await report_of(call, _aiter(requests), on_event, "analysis")
+
+
+async def _aiter(items: Iterable[T]) -> AsyncIterator[T]:
+    for item in items:
+        yield item
+
+
+async def _send_when_accepted(call: grpc.aio.StreamStreamCall, requests: AsyncIterable) -> None:
+    """Writes the first request, then the others once the gateway has accepted the call (its
+    initial metadata: the caller is let in and a slot is free), then half-closes. Stops where
+    the call has ended: its status is the reader's to report."""
+    try:
+        first = True
+        async for request in requests:
+            if call.done():
+                return
+            await call.write(request)
+            if first:
+                await call.initial_metadata()
+                first = False
+        if not call.done():
+            await call.done_writing()
+    except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
+        return  # the call ended while writing
+    except BaseException:
+        call.cancel()
+        raise
 
 
 async def report_of(
-    events: AsyncIterable[E], on_event: Callable[[E], None] | None, what: str
+    call: grpc.aio.StreamStreamCall,
+    requests: AsyncIterable,
+    on_event: Callable[[E], None] | None,
+    what: str,
 ) -> gateway_pb2.Report:
-    """Passes every event of a call to `on_event`; returns the report, its last event."""
+    """Sends `requests` on `call` (`_send_when_accepted`) while passing every event to
+    `on_event`; returns the report, the last event.
+
+    Raises:
+        grpc.aio.AioRpcError: The call failed.
+        Exception: Whatever made `requests` fail (a camera that stopped), the call cancelled.
+    """
+    writer = asyncio.create_task(_send_when_accepted(call, requests))
     report = None
-    async for event in events:
-        if on_event:
-            on_event(event)
-        if event.WhichOneof("event") == "report":
-            report = event.report
+    try:
+        async for event in call:
+            if on_event:
+                on_event(event)
+            if event.WhichOneof("event") == "report":
+                report = event.report
+    except (grpc.aio.AioRpcError, asyncio.CancelledError):
+        failure = writer.exception() if writer.done() and not writer.cancelled() else None
+        if failure is not None:
+            raise failure from None
+        raise
+    finally:
+        writer.cancel()
     if report is None:
         raise RuntimeError(f"the gateway ended the {what} without a report")
     return report

@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from common.channels import open_channel
 from common.errors import FitnessError
 from common.fitness.v1 import gateway_pb2
+from common.security import ClientSecurity
 from common.video import probe_video
 
 app = typer.Typer(
@@ -53,6 +54,40 @@ app.add_typer(index_app, name="index")
 
 class CLIError(Exception):
     """A mistake the user can fix; its message says how."""
+
+
+@app.callback()
+def connection(
+    context: typer.Context,
+    tls_ca: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="FITNESS_TLS_CA",
+            help="PEM CA of the server's certificate: talk TLS to the gateway or service.",
+        ),
+    ] = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(envvar="FITNESS_TLS_CERT", help="PEM client certificate (mutual TLS)."),
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option(envvar="FITNESS_TLS_KEY", help="PEM key of --tls-cert.")
+    ] = None,
+    token: Annotated[
+        str, typer.Option(envvar="FITNESS_TOKEN", help="Bearer token for the gateway.")
+    ] = "",
+) -> None:
+    """How `analyze`, `live` and `check` reach a server: these options go before the command,
+    e.g. `fitness --tls-ca certs/ca.pem --token T analyze squats.mp4`."""
+    context.obj = ClientSecurity(tls_ca, tls_cert, tls_key, token)
+
+
+def _credentials(context: typer.Context) -> grpc.ChannelCredentials | None:
+    """The channel credentials the top-level options ask for; None: plaintext."""
+    try:
+        return (context.obj or ClientSecurity()).credentials()
+    except (OSError, ValueError) as error:
+        raise CLIError(str(error)) from None
 
 
 PROBE_EXAMPLES = """
@@ -91,6 +126,7 @@ Examples:
 
 @app.command(epilog=CHECK_EXAMPLES)
 def check(
+    context: typer.Context,
     address: Annotated[str, typer.Argument(help="host:port of a fitness service.")],
     service: Annotated[
         str, typer.Option(help="Service to ask about; empty: the server as a whole.")
@@ -98,14 +134,19 @@ def check(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for an answer.")] = 5.0,
 ) -> None:
     """Ask a server's grpc.health.v1 service; exit 0 only when it reports SERVING."""
-    status = asyncio.run(_health_status(address, service, timeout))
+    status = asyncio.run(_health_status(address, service, timeout, _credentials(context)))
     typer.echo(status)
     if status != "SERVING":
         raise typer.Exit(1)
 
 
-async def _health_status(address: str, service: str, timeout_seconds: float) -> str:
-    async with open_channel(address, max_attempts=1) as channel:
+async def _health_status(
+    address: str,
+    service: str,
+    timeout_seconds: float,
+    credentials: grpc.ChannelCredentials | None,
+) -> str:
+    async with open_channel(address, max_attempts=1, credentials=credentials) as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         try:
             response = await stub.Check(
@@ -213,6 +254,7 @@ def _exercise_line(found: gateway_pb2.ExerciseRecognized) -> str:
 
 @app.command(epilog=ANALYZE_EXAMPLES)
 def analyze(
+    context: typer.Context,
     video: Annotated[Path, typer.Argument(help="The exercise video to analyse.")],
     gateway: Annotated[str, typer.Option(help="Gateway address.")] = "127.0.0.1:50050",
     exercise: Annotated[
@@ -236,7 +278,8 @@ def analyze(
     options = gateway_pb2.AnalysisOptions(
         sample_fps=sample_fps, scorer=scorer, recognizer=_RECOGNIZERS[recognizer]
     )
-    _analyze_and_report(video, gateway, exercise, options, json_out, annotated, plot)
+    credentials = _credentials(context)
+    _analyze_and_report(video, gateway, exercise, options, json_out, annotated, plot, credentials)
 
 
 def _analyze_and_report(
@@ -247,6 +290,7 @@ def _analyze_and_report(
     json_out: Path | None,
     annotated: Path | None,
     plot: Path | None,
+    credentials: grpc.ChannelCredentials | None = None,
 ) -> gateway_pb2.Report:
     """Runs one analysis with progress bars, prints the joint table and the feedback, and
     writes the outputs asked for."""
@@ -271,7 +315,12 @@ def _analyze_and_report(
         with _gateway_errors():
             report = asyncio.run(
                 analyze_video(
-                    video, gateway, exercise_hint=exercise, options=options, on_event=on_event
+                    video,
+                    gateway,
+                    exercise_hint=exercise,
+                    options=options,
+                    on_event=on_event,
+                    credentials=credentials,
                 )
             )
     _print_report(report)
@@ -352,6 +401,7 @@ Examples:
 
 @app.command(epilog=LIVE_EXAMPLES)
 def live(
+    context: typer.Context,
     camera: Annotated[
         int | None, typer.Option(help="Stream this camera (an OpenCV device number, e.g. 0).")
     ] = None,
@@ -391,6 +441,7 @@ def live(
 
     if (camera is None) == (video is None):
         raise CLIError("give one source: --camera N or --video FILE")
+    credentials = _credentials(context)
     if video is not None and not video.is_file():
         raise CLIError(f"no file at {video}: check the path")
     if video is not None:
@@ -421,7 +472,9 @@ def live(
     typer.echo(f"streaming {start.session_name} to {gateway} (stop with q in the window or Ctrl-C)")
     try:
         with _gateway_errors():
-            report = asyncio.run(live_session(gateway, start, frames, on_event=on_event))
+            report = asyncio.run(
+                live_session(gateway, start, frames, on_event=on_event, credentials=credentials)
+            )
     except CameraError as error:
         raise CLIError(str(error)) from None
     stats = report.live
@@ -1215,14 +1268,61 @@ def serve_all(
     ),
     workdir: Annotated[Path, typer.Option(help="Logs of every process.")] = Path("build/stack"),
     gateway_port: Annotated[int, typer.Option(help="The gateway's port.")] = 50050,
+    pose_replicas: Annotated[int, typer.Option(min=1, help="Pose service replicas.")] = 1,
+    action_replicas: Annotated[int, typer.Option(min=1, help="Action service replicas.")] = 1,
+    tls_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Certificates from `fitness certs`: TLS on every hop, mutual between services."
+        ),
+    ] = None,
+    auth_tokens_file: Annotated[
+        Path | None,
+        typer.Option(help="Bearer tokens the gateway accepts, one per line (needs --tls-dir)."),
+    ] = None,
 ) -> None:
     """TorchServe and the four services, each started once the last is ready; Ctrl-C stops all."""
     from client.stack import LocalStack, StackConfig, run_until_stopped
 
     config = StackConfig(
-        model_store=model_store, index_dir=index_dir, workdir=workdir, gateway_port=gateway_port
+        model_store=model_store,
+        index_dir=index_dir,
+        workdir=workdir,
+        gateway_port=gateway_port,
+        pose_replicas=pose_replicas,
+        action_replicas=action_replicas,
+        tls_dir=tls_dir,
+        auth_tokens_file=auth_tokens_file,
     )
-    run_until_stopped(LocalStack(config))
+    try:
+        run_until_stopped(LocalStack(config))
+    except ValueError as error:
+        raise CLIError(str(error)) from None
+
+
+CERTS_EXAMPLES = """
+Examples:
+
+    fitness certs build/certs
+
+    fitness certs build/certs --namespace fitness-prod --days 30
+"""
+
+
+@app.command(epilog=CERTS_EXAMPLES)
+def certs(
+    out: Annotated[Path, typer.Argument(help="Folder for the CA, certificates and keys.")],
+    namespace: Annotated[
+        str, typer.Option(help="Kubernetes namespace the certificates name.")
+    ] = "fitness",
+    days: Annotated[int, typer.Option(min=1, help="Days the certificates stay valid.")] = 365,
+) -> None:
+    """Make a development CA and a certificate for each service and a client (TLS and mutual
+    TLS on every hop); not for production."""
+    from client.certs import write_development_certificates
+
+    for path in write_development_certificates(out, namespace=namespace, days=days):
+        typer.echo(f"wrote {path} and its key")
 
 
 INDEX_DATASET_EXAMPLES = """

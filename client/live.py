@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
+import grpc
 import numpy as np
 
 from client.analyze import report_of
@@ -88,17 +89,17 @@ async def live_session(
     *,
     on_frame: Callable[[VideoFrame], None] | None = None,
     on_event: Callable[[Event], None] | None = None,
+    credentials: grpc.ChannelCredentials | None = None,
 ) -> gateway_pb2.Report:
     """Streams `frames` through a live session; every event goes to `on_event`; returns the
-    session report once the frames end.
+    session report once the frames end. `credentials`: TLS and a token; None: plaintext.
 
     Raises:
         grpc.aio.AioRpcError: The gateway (or a service behind it) refused or failed.
     """
-    async with open_channel(gateway, max_attempts=1) as channel:
-        stub = gateway_pb2_grpc.GatewayStub(channel)
-        events = stub.LiveSession(live_requests(start, frames, on_frame))
-        return await report_of(events, on_event, "session")
+    async with open_channel(gateway, max_attempts=1, credentials=credentials) as channel:
+        call = gateway_pb2_grpc.GatewayStub(channel).LiveSession()
+        return await report_of(call, live_requests(start, frames, on_frame), on_event, "session")
 
 
 @dataclass

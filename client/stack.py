@@ -1,7 +1,8 @@
 """The whole system on one machine (`fitness serve all`): TorchServe with the pose and action
 archives (and the keypoint classifier's when it is built), then the pose, action, scoring and
 gateway services, each started once the one before reports SERVING, and stopped in reverse
-order."""
+order. Pose and action may run as several replicas; with certificates from `fitness certs`
+every hop speaks TLS."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from action_service.archive import KEYPOINT_MODEL_NAME, build_action_archive
 from common.errors import BackendUnavailableError
-from common.torchserve import TorchServe
+from common.security import ClientSecurity
+from common.torchserve import TorchServe, free_port
 from pose_service.archive import build_pose_archive
 
 # Model name to archive file: the two the stack needs (the keypoint classifier's is optional).
@@ -55,6 +57,13 @@ class StackConfig:
     scoring_port: int = 50053
     startup_seconds: float = 180.0
     gateway_flags: list[str] = field(default_factory=list)  # more `fitness serve gateway` flags
+    # Replicas beyond the first listen on free ports; the gateway balances over all of them.
+    pose_replicas: int = 1
+    action_replicas: int = 1
+    # Certificates from `fitness certs`: TLS on every hop, mutual between the services.
+    tls_dir: Path | None = None
+    # Bearer tokens the gateway accepts, one per line (needs `tls_dir`).
+    auth_tokens_file: Path | None = None
 
 
 def log_tail(log: Path, lines: int = 15) -> str:
@@ -64,12 +73,22 @@ def log_tail(log: Path, lines: int = 15) -> str:
 
 
 def wait_serving(
-    address: str, timeout_seconds: float, process: subprocess.Popen, log: Path
+    address: str,
+    timeout_seconds: float,
+    process: subprocess.Popen,
+    log: Path,
+    security: ClientSecurity | None = None,
 ) -> None:
     """Waits until the server at `address` reports SERVING on grpc.health.v1; if its process
     exits first, the error carries the end of its `log`."""
     deadline = time.monotonic() + timeout_seconds
-    with grpc.insecure_channel(address) as channel:
+    credentials = (security or ClientSecurity()).credentials()
+    channel = (
+        grpc.insecure_channel(address)
+        if credentials is None
+        else grpc.secure_channel(address, credentials)
+    )
+    with channel:
         health = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -98,21 +117,76 @@ class LocalStack:
     def address(self, port: int) -> str:
         return f"{self.config.host}:{port}"
 
+    @property
+    def client_security(self) -> ClientSecurity:
+        """How a client on this machine reaches the services: the `client` certificate of
+        `tls_dir` (plaintext without one); add a token for the gateway."""
+        folder = self.config.tls_dir
+        if folder is None:
+            return ClientSecurity()
+        return ClientSecurity(folder / "ca.pem", folder / "client.pem", folder / "client-key.pem")
+
+    def _tls_flags(self, name: str) -> list[str]:
+        """A service's own certificate; the backends also ask callers for one (mutual TLS)."""
+        folder = self.config.tls_dir
+        if folder is None:
+            return []
+        flags = [
+            "--tls-cert",
+            str(folder / f"{name}.pem"),
+            "--tls-key",
+            str(folder / f"{name}-key.pem"),
+        ]
+        if name != "gateway":
+            flags += ["--tls-client-ca", str(folder / "ca.pem")]
+        return flags
+
     def _service(self, name: str, module: str, port: int, flags: list[str]) -> None:
         log = self.config.workdir / f"{name}.log"
         command = [sys.executable, "-m", module, "--host", self.config.host, "--port", str(port)]
         with log.open("w") as output:
             process = subprocess.Popen(
-                [*command, *flags],
+                [*command, *self._tls_flags(name.split("-")[0]), *flags],
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
         self.processes.append((name, process))
-        wait_serving(self.address(port), self.config.startup_seconds, process, log)
+        wait_serving(
+            self.address(port), self.config.startup_seconds, process, log, self.client_security
+        )
+
+    def _replicas(self, name: str, module: str, port: int, count: int, flags: list[str]) -> str:
+        """Starts `count` replicas (the first on `port`); returns their comma-separated
+        addresses. A single replica keeps the plain name `name` for its log."""
+        ports = [port] + [free_port() for _ in range(count - 1)]
+        for number, replica_port in enumerate(ports, start=1):
+            self._service(name if count == 1 else f"{name}-{number}", module, replica_port, flags)
+        return ",".join(self.address(replica_port) for replica_port in ports)
+
+    def _gateway_security_flags(self) -> list[str]:
+        """TLS (with the gateway's certificate as the client one) to the backends, and the
+        tokens callers must send."""
+        folder, tokens = self.config.tls_dir, self.config.auth_tokens_file
+        flags = []
+        if folder is not None:
+            flags += ["--backend-tls-ca", str(folder / "ca.pem")]
+            flags += ["--backend-tls-cert", str(folder / "gateway.pem")]
+            flags += ["--backend-tls-key", str(folder / "gateway-key.pem")]
+        if tokens is not None:
+            flags += ["--auth-tokens-file", str(tokens)]
+        return flags
 
     def start(self) -> Self:
-        """Starts everything; on any failure stops what started and re-raises."""
+        """Starts everything; on any failure stops what started and re-raises.
+
+        Raises:
+            ValueError: Tokens without TLS, or fewer than one replica.
+        """
         config = self.config
+        if config.auth_tokens_file is not None and config.tls_dir is None:
+            raise ValueError("gateway tokens need TLS: give the certificates folder too")
+        if min(config.pose_replicas, config.action_replicas) < 1:
+            raise ValueError("every service needs at least one replica")
         config.workdir.mkdir(parents=True, exist_ok=True)
         for name, archive in ARCHIVES.items():
             if not (config.model_store / archive).is_file():
@@ -138,13 +212,21 @@ class LocalStack:
                 # One argument: a token may start with "-".
                 f"--torchserve-token={self.torchserve.inference_token()}",
             ]
-            self._service("pose", "pose_service.server", config.pose_port, model_flags)
+            pose_targets = self._replicas(
+                "pose", "pose_service.server", config.pose_port, config.pose_replicas, model_flags
+            )
             action_flags = (
                 [*model_flags, "--keypoint-torchserve-model", KEYPOINT_MODEL_NAME]
                 if KEYPOINT_MODEL_NAME in models
                 else [*model_flags, "--no-keypoints"]
             )
-            self._service("action", "action_service.server", config.action_port, action_flags)
+            action_targets = self._replicas(
+                "action",
+                "action_service.server",
+                config.action_port,
+                config.action_replicas,
+                action_flags,
+            )
             self._service(
                 "scoring",
                 "scoring_service.server",
@@ -157,11 +239,12 @@ class LocalStack:
                 config.gateway_port,
                 [
                     "--pose-targets",
-                    self.address(config.pose_port),
+                    pose_targets,
                     "--action-targets",
-                    self.address(config.action_port),
+                    action_targets,
                     "--scoring-targets",
                     self.address(config.scoring_port),
+                    *self._gateway_security_flags(),
                     *config.gateway_flags,
                 ],
             )

@@ -50,6 +50,13 @@ def channel_options(*, max_message_mb: int = 64, max_attempts: int = 4) -> list[
     ]
 
 
+def replica_addresses(addresses: str | Sequence[str]) -> list[str]:
+    """Replica addresses from a list or a comma-separated string, blanks dropped."""
+    if isinstance(addresses, str):
+        addresses = addresses.split(",")
+    return [address.strip() for address in addresses if address.strip()]
+
+
 def replica_target(addresses: str | Sequence[str]) -> str:
     """One gRPC target for one or several `host:port` replica addresses.
 
@@ -60,8 +67,7 @@ def replica_target(addresses: str | Sequence[str]) -> str:
         ValueError: No address, an address without a port, a name that does not resolve, or
             a mix of IPv4 and IPv6 replicas.
     """
-    if isinstance(addresses, str):
-        addresses = [a.strip() for a in addresses.split(",") if a.strip()]
+    addresses = replica_addresses(addresses)
     if not addresses:
         raise ValueError("no replica address given: pass at least one host:port")
     if len(addresses) == 1:
@@ -101,10 +107,15 @@ def open_channel(
             a comma-separated string.
         max_message_mb: Largest message sent or received, in MiB.
         max_attempts: Attempts per call when replicas answer UNAVAILABLE (1: no retry).
-        credentials: TLS credentials; None for plaintext (loopback and tests).
+        credentials: TLS credentials; None for plaintext (loopback and tests). Several
+            replicas are checked against the first one's host name: their certificates must
+            all name it (as replicas of one service do).
     """
+    addresses = replica_addresses(addresses)
     target = replica_target(addresses)
     options = channel_options(max_message_mb=max_message_mb, max_attempts=max_attempts)
     if credentials is None:
         return grpc.aio.insecure_channel(target, options=options)
+    if len(addresses) > 1:
+        options.append(("grpc.default_authority", addresses[0]))
     return grpc.aio.secure_channel(target, credentials, options=options)

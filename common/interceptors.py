@@ -3,13 +3,15 @@
 A `FitnessError` raised by a handler ends the call with the error's own status code and
 message. Any other exception ends it with INTERNAL and is logged once, with its traceback.
 Every call then logs one structured line: method, status code, duration, peer, and the
-analysis id when the caller sent one in the `x-analysis-id` metadata.
+analysis id when the caller sent one in the `x-analysis-id` metadata; and it is counted and
+timed in the Prometheus metrics (`common.metrics`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import logging
 import time
@@ -19,6 +21,7 @@ from typing import Any
 import grpc
 
 from common.errors import FitnessError
+from common.metrics import record_call
 
 logger = logging.getLogger(__name__)
 
@@ -40,36 +43,38 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
         if handler is None:  # unknown method: gRPC answers UNIMPLEMENTED itself
             return handler
         method = handler_call_details.method
-        kind = _handler_kind(handler)
-        behavior = getattr(handler, kind)
-        if handler.response_streaming and inspect.isasyncgenfunction(behavior):
-            wrapped = _wrap_streaming(behavior, method)
-        else:
-            wrapped = _wrap_unary(behavior, method)
-        return handler._replace(**{kind: wrapped})
+        return wrap_handler(handler, functools.partial(_guarded_call, method))
+
+
+# Runs around one call, given its context: may abort it, log it, map its errors.
+CallGuard = Callable[[grpc.aio.ServicerContext], contextlib.AbstractAsyncContextManager[None]]
+
+
+def wrap_handler(handler: grpc.RpcMethodHandler, guard: CallGuard) -> grpc.RpcMethodHandler:
+    """`handler` with its behaviour run inside `guard(context)`, for unary and streaming
+    responses alike (a streaming one stays inside the guard until its last response)."""
+    kind = _handler_kind(handler)
+    behavior = getattr(handler, kind)
+    if handler.response_streaming and inspect.isasyncgenfunction(behavior):
+
+        async def streaming(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            async with guard(context):
+                async for response in behavior(request, context):
+                    yield response
+
+        return handler._replace(**{kind: streaming})
+
+    async def unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        async with guard(context):
+            return await behavior(request, context)
+
+    return handler._replace(**{kind: unary})
 
 
 def _handler_kind(handler: grpc.RpcMethodHandler) -> str:
     request = "stream" if handler.request_streaming else "unary"
     response = "stream" if handler.response_streaming else "unary"
     return f"{request}_{response}"
-
-
-def _wrap_unary(behavior: Callable[..., Awaitable[Any]], method: str) -> Callable[..., Any]:
-    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        async with _guarded_call(method, context):
-            return await behavior(request, context)
-
-    return wrapper
-
-
-def _wrap_streaming(behavior: Callable[..., AsyncIterator[Any]], method: str) -> Callable[..., Any]:
-    async def wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-        async with _guarded_call(method, context):
-            async for response in behavior(request, context):
-                yield response
-
-    return wrapper
 
 
 @contextlib.asynccontextmanager
@@ -94,7 +99,9 @@ async def _guarded_call(method: str, context: grpc.aio.ServicerContext) -> Async
         logger.exception("unhandled error in %s", method)
         await context.abort(grpc.StatusCode.INTERNAL, INTERNAL_ERROR_MESSAGE)
     finally:
-        _log_call(method, context, code, time.perf_counter() - start)
+        seconds = time.perf_counter() - start
+        record_call(method, code.name, seconds)
+        _log_call(method, context, code, seconds)
 
 
 def _log_call(

@@ -23,6 +23,8 @@ from grpc_reflection.v1alpha import reflection
 
 from common.interceptors import CallInterceptor
 from common.logs import configure_logging
+from common.metrics import start_metrics_server
+from common.security import server_credentials
 from common.settings import ServerSettings
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,7 @@ class RunningServer:
     port: int
     health: health.aio.HealthServicer
     service_names: tuple[str, ...]
+    health_server: grpc.aio.Server | None = None  # the plaintext health port's, if any
 
     async def set_serving(self, serving: bool, service: str | None = None) -> None:
         """Marks one service (or all, and the server as a whole) SERVING or NOT_SERVING."""
@@ -68,35 +71,51 @@ class RunningServer:
         """Reports NOT_SERVING, refuses new calls, waits up to `grace_seconds` for running ones."""
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace_seconds)
+        if self.health_server is not None:
+            await self.health_server.stop(None)
 
 
 def server_options(settings: ServerSettings) -> list[tuple[str, Any]]:
-    """Channel arguments for a server: message size caps and an exclusive port."""
+    """Channel arguments for a server: message size caps, an exclusive port and, when set, a
+    connection age after which clients reconnect."""
     limit = settings.max_message_mb * MIB
-    return [
+    options: list[tuple[str, Any]] = [
         ("grpc.max_receive_message_length", limit),
         ("grpc.max_send_message_length", limit),
         # Without this, Linux lets a second server bind the same port silently.
         ("grpc.so_reuseport", 0),
     ]
+    if settings.max_connection_age_seconds:
+        age_ms = round(settings.max_connection_age_seconds * 1000)
+        options.append(("grpc.max_connection_age_ms", age_ms))
+    return options
 
 
 async def start_server(
-    settings: ServerSettings, bindings: Sequence[ServiceBinding], *, serving: bool = True
+    settings: ServerSettings,
+    bindings: Sequence[ServiceBinding],
+    *,
+    serving: bool = True,
+    interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
 ) -> RunningServer:
-    """Builds and starts a server for `bindings` on `settings.address`.
+    """Builds and starts a server for `bindings` on `settings.address`, with TLS when the
+    settings name a certificate and key.
 
     Args:
-        settings: Where to listen and the server's limits.
+        settings: Where to listen, the server's limits and TLS material.
         bindings: The services to host.
         serving: Report SERVING at once; pass False for a service that loads data first and
             calls `set_serving(True)` when ready.
+        interceptors: Run inside the product's own (which logs and maps errors), in order.
 
     Raises:
-        OSError: The address cannot be bound (in use, or not an address of this machine).
+        OSError: The address cannot be bound (in use, or not an address of this machine), or
+            a TLS file cannot be read.
+        ValueError: Incomplete TLS settings.
     """
+    credentials = server_credentials(settings.tls_cert, settings.tls_key, settings.tls_client_ca)
     server = grpc.aio.server(
-        interceptors=[CallInterceptor()],
+        interceptors=[CallInterceptor(), *interceptors],
         options=server_options(settings),
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs or None,
     )
@@ -109,13 +128,37 @@ async def start_server(
         (*names, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
     try:
-        port = server.add_insecure_port(settings.address)
+        port = (
+            server.add_insecure_port(settings.address)
+            if credentials is None
+            else server.add_secure_port(settings.address, credentials)
+        )
     except RuntimeError as error:
         raise OSError(f"cannot listen on {settings.address}: {error}") from error
     await server.start()
-    running = RunningServer(server, port, health_servicer, names)
+    health_server = None
+    if settings.health_port is not None:
+        health_server = await _start_health_server(settings, health_servicer)
+    running = RunningServer(server, port, health_servicer, names, health_server)
     await running.set_serving(serving)
     return running
+
+
+async def _start_health_server(
+    settings: ServerSettings, health_servicer: health.aio.HealthServicer
+) -> grpc.aio.Server:
+    """A plaintext server on the health port answering grpc.health.v1 from the main server's
+    health servicer (so both report the same)."""
+    assert settings.health_port is not None
+    server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    address = settings.address_at(settings.health_port)
+    try:
+        server.add_insecure_port(address)
+    except RuntimeError as error:
+        raise OSError(f"cannot listen for health checks on {address}: {error}") from error
+    await server.start()
+    return server
 
 
 async def serve(
@@ -123,27 +166,47 @@ async def serve(
     bindings: Sequence[ServiceBinding],
     *,
     on_started: Callable[[RunningServer], Any] | None = None,
+    interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
 ) -> None:
-    """Runs a server until SIGTERM or SIGINT, then stops it gracefully.
+    """Runs a server until SIGTERM or SIGINT, then stops it gracefully; with
+    `settings.metrics_port`, serves the Prometheus metrics at `/metrics` meanwhile.
 
     Args:
-        settings: Where to listen and the server's limits.
+        settings: Where to listen, the server's limits and TLS material.
         bindings: The services to host.
         on_started: Called (and awaited if it returns an awaitable) once the server listens,
             for example to load models and then report SERVING.
+        interceptors: More server interceptors (see `start_server`).
     """
-    running = await start_server(settings, bindings, serving=on_started is None)
+    running = await start_server(
+        settings, bindings, serving=on_started is None, interceptors=interceptors
+    )
     stop_requested = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop_requested.set)
+    tls = settings.tls_cert is not None
     logger.info(
-        "serving %s on %s:%d",
+        "serving %s on %s:%d (%s)",
         ", ".join(running.service_names),
         settings.host,
         running.port,
-        extra={"port": running.port, "services": list(running.service_names)},
+        ("mutual TLS" if settings.tls_client_ca else "TLS") if tls else "plaintext",
+        extra={"port": running.port, "services": list(running.service_names), "tls": tls},
     )
+    metrics = None
+    if settings.metrics_port is not None:
+        try:
+            metrics = start_metrics_server(settings.host, settings.metrics_port)
+        except OSError:
+            await running.stop(None)
+            raise
+        logger.info(
+            "metrics on http://%s:%d/metrics",
+            settings.host,
+            metrics.port,
+            extra={"metrics_port": metrics.port},
+        )
     if on_started is not None:
         result = on_started(running)
         if asyncio.iscoroutine(result):
@@ -151,6 +214,8 @@ async def serve(
     await stop_requested.wait()
     logger.info("stopping: in-flight calls have %.1f s to finish", settings.grace_seconds)
     await running.stop(settings.grace_seconds)
+    if metrics is not None:
+        metrics.stop()
     logger.info("stopped")
 
 
@@ -162,11 +227,12 @@ def run_service(
 ) -> None:
     """A service's `main`: its settings from flags over the environment (`argv`, or the
     process's arguments), JSON logs, then `run(settings)` until it returns. A port it cannot
-    listen on or a file it cannot read ends the process with one logged line and status 1."""
+    listen on, a file it cannot read or incomplete TLS settings end the process with one
+    logged line and status 1."""
     settings = settings_type.from_args(sys.argv[1:] if argv is None else argv, prog=prog)
     configure_logging(settings.log_level)
     try:
         asyncio.run(run(settings))
-    except OSError as error:
+    except (OSError, ValueError) as error:
         logger.error("%s: %s", prog, error)
         sys.exit(1)

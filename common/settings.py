@@ -9,6 +9,7 @@ passed down; nothing else reads `os.environ`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Literal, Self
 
 from pydantic import Field
@@ -48,15 +49,43 @@ class ServerSettings(BaseSettings):
         description="Seconds in-flight calls may take to finish after SIGTERM or SIGINT "
         "(keep it below the orchestrator's termination grace period).",
     )
+    tls_cert: Path | None = Field(
+        None, description="PEM certificate chain; with --tls-key the server speaks TLS only."
+    )
+    tls_key: Path | None = Field(None, description="PEM private key of --tls-cert.")
+    health_port: Port | None = Field(
+        None,
+        description="A second, plaintext port serving only grpc.health.v1, for probes that "
+        "cannot speak (mutual) TLS, such as Kubernetes' grpc probe; unset: none.",
+    )
+    max_connection_age_seconds: float = Field(
+        0.0,
+        ge=0,
+        description="Clients are asked to reconnect after this long, so that callers "
+        "balancing over a DNS name find new replicas; 0: never.",
+    )
+    tls_client_ca: Path | None = Field(
+        None,
+        description="PEM CA: callers must present a certificate it signed (mutual TLS).",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Lowest level logged."
+    )
+    metrics_port: Port | None = Field(
+        None,
+        description="Port for Prometheus metrics at /metrics (HTTP, on `host`); "
+        "unset: no metrics endpoint.",
     )
 
     @property
     def address(self) -> str:
         """`host:port` to bind, with IPv6 hosts bracketed."""
+        return self.address_at(self.port)
+
+    def address_at(self, port: int) -> str:
+        """`host:port` for another port on the same host (the health port)."""
         host = f"[{self.host}]" if ":" in self.host and not self.host.startswith("[") else self.host
-        return f"{host}:{self.port}"
+        return f"{host}:{port}"
 
     @classmethod
     def from_args(cls, argv: Sequence[str] = (), prog: str | None = None) -> Self:
@@ -79,5 +108,19 @@ class ModelServiceSettings(ServerSettings):
     torchserve_model: str = Field("", description="Model name registered in TorchServe.")
     torchserve_token: str = Field(
         "", description="TorchServe inference token; empty only where token auth is off."
+    )
+    torchserve_model_store: Path | None = Field(
+        None,
+        description="Folder of .mar archives: the service starts TorchServe itself on loopback "
+        "with them (token auth on) and stops it on exit, as in a container; unset: use "
+        "--torchserve-url.",
+    )
+    torchserve_config: Path | None = Field(
+        None,
+        description="A config.properties laid over the one generated for the TorchServe "
+        "started here (its addresses, ports and token settings stay).",
+    )
+    torchserve_startup_seconds: float = Field(
+        300.0, gt=0, description="How long a TorchServe started here may take to load models."
     )
     backend_timeout_seconds: float = Field(60.0, gt=0, description="Per model request.")

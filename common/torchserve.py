@@ -5,10 +5,12 @@ a generated `config.properties` (loopback addresses on free ports, no config sna
 in its work folder), waits until every model has a ready worker, and stops exactly the process
 it started. Token authorisation stays on unless `token_auth=False` (tests on loopback only);
 with it on, the key TorchServe writes to `key_file.json` is read and sent as a bearer token.
+`hosted_torchserve` lets a model service start its own TorchServe (one per container).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -16,12 +18,14 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import torch
 
@@ -141,6 +145,17 @@ def request_body(row: dict) -> bytes | bytearray:
     return body
 
 
+def read_properties(path: Path) -> dict[str, str]:
+    """A Java properties file's `key=value` lines (comments and blank lines skipped)."""
+    properties = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", "!")):
+            key, _, value = line.partition("=")
+            properties[key.strip()] = value.strip()
+    return properties
+
+
 # Ports handed out by `free_port` in this process, never handed out twice.
 _handed_out: set[int] = set()
 
@@ -185,6 +200,9 @@ class TorchServe:
         workdir: Folder for the config, logs and metrics.
         token_auth: Keep TorchServe's token authorisation on (the default).
         startup_seconds: How long to wait for the models' workers.
+        extra_properties: A config.properties whose lines join the generated ones (batch
+            sizes, queue lengths, threads); the generated addresses, ports and token
+            settings win.
     """
 
     def __init__(
@@ -195,12 +213,14 @@ class TorchServe:
         *,
         token_auth: bool = True,
         startup_seconds: float = 120.0,
+        extra_properties: Path | None = None,
     ) -> None:
         # TorchServe runs in `workdir`: every path it is given must be absolute.
         self.model_store, self.workdir = model_store.resolve(), workdir.resolve()
         self.models = models
         self.token_auth, self.startup_seconds = token_auth, startup_seconds
-        self.inference_port = self.management_port = 0
+        self.extra_properties = extra_properties
+        self.inference_port = self.management_port = self.metrics_port = 0
         self.process: subprocess.Popen | None = None
         self._token = ""
 
@@ -208,12 +228,19 @@ class TorchServe:
     def inference_url(self) -> str:
         return f"http://127.0.0.1:{self.inference_port}"
 
-    def _write_config(self) -> Path:
+    @property
+    def metrics_url(self) -> str:
+        """TorchServe's own Prometheus metrics (inference counts and latencies per model)."""
+        return f"http://127.0.0.1:{self.metrics_port}/metrics"
+
+    def write_config(self) -> Path:
+        """Writes `config.properties` into the work folder (fresh free ports); returns its path."""
         self.inference_port, self.management_port = free_port(), free_port()
+        self.metrics_port = free_port()
         lines = {
             "inference_address": self.inference_url,
             "management_address": f"http://127.0.0.1:{self.management_port}",
-            "metrics_address": f"http://127.0.0.1:{free_port()}",
+            "metrics_address": f"http://127.0.0.1:{self.metrics_port}",
             "grpc_inference_address": "127.0.0.1",
             "grpc_management_address": "127.0.0.1",
             "grpc_inference_port": free_port(),
@@ -225,6 +252,8 @@ class TorchServe:
             "max_request_size": 128 * 1024 * 1024,
             "max_response_size": 128 * 1024 * 1024,
         }
+        if self.extra_properties is not None:
+            lines = read_properties(self.extra_properties) | lines
         path = self.workdir / "config.properties"
         path.write_text("".join(f"{key}={value}\n" for key, value in lines.items()))
         return path
@@ -232,7 +261,7 @@ class TorchServe:
     def start(self) -> Self:
         """Starts TorchServe and waits until every model has a ready worker."""
         self.workdir.mkdir(parents=True, exist_ok=True)
-        config = self._write_config()
+        config = self.write_config()
         command = [
             str(BIN / "torchserve"),
             "--start",
@@ -351,3 +380,41 @@ class TorchServe:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+SettingsT = TypeVar("SettingsT", bound=ModelServiceSettings)
+
+
+@contextlib.contextmanager
+def hosted_torchserve(
+    settings: SettingsT, required: Sequence[str], optional: Sequence[str] = ()
+) -> Iterator[SettingsT]:
+    """The settings a model service runs with: unchanged, or, when they name a model store,
+    pointing at a TorchServe started here with the `<model>.mar` archives of `required` and
+    of those of `optional` that exist; TorchServe stops when the block ends.
+
+    Raises:
+        FileNotFoundError: A required archive is missing from the store.
+        BackendUnavailableError: TorchServe did not start or load the models in time.
+    """
+    store = settings.torchserve_model_store
+    if store is None or settings.backend != "torchserve":
+        yield settings
+        return
+    for name in required:
+        if not (store / f"{name}.mar").is_file():
+            raise FileNotFoundError(f"no {name}.mar in the model store {store}")
+    names = [*required, *(name for name in optional if (store / f"{name}.mar").is_file())]
+    with (
+        tempfile.TemporaryDirectory(prefix="torchserve-") as workdir,
+        TorchServe(
+            store,
+            {name: f"{name}.mar" for name in names},
+            Path(workdir),
+            startup_seconds=settings.torchserve_startup_seconds,
+            extra_properties=settings.torchserve_config,
+        ) as server,
+    ):
+        update = {"torchserve_url": server.inference_url}
+        update["torchserve_token"] = server.inference_token()
+        yield settings.model_copy(update=update)

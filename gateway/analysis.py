@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -62,14 +63,18 @@ from common.fitness.v1 import (
 )
 from common.images import encode_image
 from common.interceptors import ANALYSIS_ID_METADATA_KEY
+from common.metrics import FRAMES_DECODED
 from common.video import VideoFrame, VideoInfo, VideoReader
 from gateway.capture import capture_warnings
 from gateway.feedback import feedback
 from gateway.fusion import Fusion
 from gateway.recognition import EVERY_CLASS, recognizer_name, verdict
+from gateway.replay import REPLAYS, ReplayableRequests, replica_lost
 from gateway.reps import report_reps
 from gateway.settings import GatewaySettings
 from gateway.upload import Upload
+
+logger = logging.getLogger(__name__)
 
 ACTION_MAX_FRAMES = 900  # the action service's default `max_frames`
 ACTION_SHORT_SIDE = 128
@@ -133,14 +138,19 @@ def check_limits(info: VideoInfo, settings: GatewaySettings) -> None:
         )
 
 
+def backend_error(service: str, error: grpc.aio.AioRpcError) -> Exception:
+    """A backend's failure as ours, with its code and the service's name."""
+    return error_for_status(
+        error.code(), f"{service} service: {error.details() or error.code().name}"
+    )
+
+
 async def backend_call(service: str, call: Awaitable[T]) -> T:
-    """Awaits a backend call; its failure becomes ours, with its code and its name."""
+    """Awaits a backend call; its failure becomes ours (`backend_error`)."""
     try:
         return await call
     except grpc.aio.AioRpcError as error:
-        raise error_for_status(
-            error.code(), f"{service} service: {error.details() or error.code().name}"
-        ) from error
+        raise backend_error(service, error) from error
 
 
 async def check_scorable(
@@ -344,6 +354,7 @@ class Analysis:
                 height, width = batch[0].image.shape[:2]
                 self._decoded_size = (width, height)
             decoded += len(batch)
+            FRAMES_DECODED.inc(len(batch))
             for_pose += [f for f in batch if f.index % pose_step == 0]
             if len(for_pose) >= self.settings.pose_batch:
                 await pose_queue.put(for_pose)
@@ -360,24 +371,42 @@ class Analysis:
             await action_queue.put(None)
 
     async def _estimate_poses(self, queue: asyncio.Queue, info: VideoInfo, expected: int) -> None:
-        async def requests() -> AsyncIterator[pose_pb2.EstimatePosesRequest]:
-            while (batch := await queue.get()) is not None:
-                if batch:
-                    frames = await asyncio.to_thread(_frame_messages, batch)
-                    yield pose_pb2.EstimatePosesRequest(frames=frames)
+        """Streams the sampled frames to the pose service; a stream whose replica is lost is
+        sent again, from its first frame, to another (`gateway.replay`)."""
 
-        call = self.backends.pose.EstimatePoses(requests(), **self._call_options())
+        async def to_request(batch: list[VideoFrame]) -> pose_pb2.EstimatePosesRequest:
+            frames = await asyncio.to_thread(_frame_messages, batch)
+            return pose_pb2.EstimatePosesRequest(frames=frames)
 
-        async def responses() -> None:
-            async for response in call:
-                width, height = self._decoded_size
-                for pose in response.poses:
-                    scaled_pose(pose, info.width / width, info.height / height)
-                self.poses.extend(response.poses)
-                self._progress(Stage.STAGE_POSE, len(self.poses), max(expected, len(self.poses)))
-                await self._stream_scores(info, final=False)
+        requests = ReplayableRequests(queue, to_request)
+        for replays_left in range(REPLAYS, -1, -1):
+            call = self.backends.pose.EstimatePoses(requests.stream(), **self._call_options())
+            try:
+                await self._take_poses(call, info, expected)
+                return
+            except grpc.aio.AioRpcError as error:
+                if not (replays_left and replica_lost(error)):
+                    raise backend_error("pose", error) from error
+                logger.warning(
+                    "analysis %s: the pose stream lost its replica (%s); sending it again",
+                    self.analysis_id,
+                    error.details(),
+                )
 
-        await backend_call("pose", responses())
+    async def _take_poses(self, call: AsyncIterator, info: VideoInfo, expected: int) -> None:
+        """Keeps the poses of frames not posed yet (a replayed stream answers again from its
+        first frame) and scores as they come."""
+        async for response in call:
+            last = self.poses[-1].frame_index if self.poses else -1
+            fresh = [pose for pose in response.poses if pose.frame_index > last]
+            if not fresh:
+                continue
+            width, height = self._decoded_size
+            for pose in fresh:
+                scaled_pose(pose, info.width / width, info.height / height)
+            self.poses.extend(fresh)
+            self._progress(Stage.STAGE_POSE, len(self.poses), max(expected, len(self.poses)))
+            await self._stream_scores(info, final=False)
 
     async def _recognise(self, queue: asyncio.Queue, fps: float) -> None:
         async def requests() -> AsyncIterator[action_pb2.RecognizeRequest]:

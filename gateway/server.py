@@ -19,6 +19,8 @@ from common.fitness.v1 import (
     pose_pb2_grpc,
     scoring_pb2_grpc,
 )
+from common.metrics import ANALYSES_IN_FLIGHT, ANALYSES_QUEUED
+from common.security import CallerCheck, ClientSecurity, read_tokens
 from common.server import ServiceBinding, run_service, serve
 from gateway.analysis import Analysis, Backends, drain
 from gateway.fusion import Fusion
@@ -43,15 +45,18 @@ class Gateway(gateway_pb2_grpc.GatewayServicer):
         """Waits up to `queue_seconds` for a free analysis slot (back-pressure on the upload:
         its bytes are not read meanwhile)."""
         try:
-            await asyncio.wait_for(self._slots.acquire(), self.settings.queue_seconds)
+            with ANALYSES_QUEUED.track_inprogress():
+                await asyncio.wait_for(self._slots.acquire(), self.settings.queue_seconds)
         except TimeoutError:
             raise LimitExceededError(
                 f"{self.settings.max_analyses} analyses are running and none finished within "
                 f"{self.settings.queue_seconds:g} s: try again later"
             ) from None
+        ANALYSES_IN_FLIGHT.inc()
         try:
             yield
         finally:
+            ANALYSES_IN_FLIGHT.dec()
             self._slots.release()
 
     async def AnalyzeVideo(
@@ -62,6 +67,7 @@ class Gateway(gateway_pb2_grpc.GatewayServicer):
         remaining = context.time_remaining()
         deadline = time.monotonic() + remaining if remaining is not None else None
         async with self._slot():
+            await context.send_initial_metadata(())  # accepted: the client may upload
             events: asyncio.Queue = asyncio.Queue()
 
             def progress(done: int, total: int) -> None:
@@ -101,15 +107,21 @@ class Gateway(gateway_pb2_grpc.GatewayServicer):
         context: grpc.aio.ServicerContext,
     ) -> AsyncIterator[gateway_pb2.LiveSessionResponse]:
         async with self._slot():
+            await context.send_initial_metadata(())  # accepted: the client may stream
             session = LiveSession(self.backends, self.settings, self.fusion, uuid.uuid4().hex[:12])
             async for event in session.run(request_iterator):
                 yield event
 
 
 def open_backends(settings: GatewaySettings) -> tuple[Backends, list[grpc.aio.Channel]]:
-    """Stubs over one channel per service (round-robin over its replicas)."""
+    """Stubs over one channel per service (round-robin over its replicas), TLS when the
+    settings name the backends' CA."""
+    security = ClientSecurity(
+        settings.backend_tls_ca, settings.backend_tls_cert, settings.backend_tls_key
+    )
+    credentials = security.credentials()
     channels = [
-        open_channel(targets, max_message_mb=settings.max_message_mb)
+        open_channel(targets, max_message_mb=settings.max_message_mb, credentials=credentials)
         for targets in (settings.pose_targets, settings.action_targets, settings.scoring_targets)
     ]
     backends = Backends(
@@ -129,11 +141,30 @@ def binding(backends: Backends, settings: GatewaySettings) -> ServiceBinding:
     )
 
 
+def caller_checks(settings: GatewaySettings) -> list[grpc.aio.ServerInterceptor]:
+    """The caller check when the settings name accepted tokens or client names; else none.
+
+    Raises:
+        ValueError: Client names without a client CA to verify certificates, or tokens sent
+            in the clear (no TLS).
+    """
+    names = [name.strip() for name in settings.auth_client_names.split(",") if name.strip()]
+    if settings.auth_tokens_file is None and not names:
+        return []
+    if settings.tls_cert is None:
+        raise ValueError("checking callers needs TLS: set --tls-cert and --tls-key")
+    if names and settings.tls_client_ca is None:
+        raise ValueError("--auth-client-names needs --tls-client-ca to verify certificates")
+    tokens = read_tokens(settings.auth_tokens_file) if settings.auth_tokens_file else []
+    return [CallerCheck(tokens, names)]
+
+
 async def serve_gateway(settings: GatewaySettings) -> None:
     """Serves until SIGTERM or SIGINT, then closes the backend channels."""
+    interceptors = caller_checks(settings)
     backends, channels = open_backends(settings)
     try:
-        await serve(settings, [binding(backends, settings)])
+        await serve(settings, [binding(backends, settings)], interceptors=interceptors)
     finally:
         for channel in channels:
             await channel.close()

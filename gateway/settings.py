@@ -65,3 +65,20 @@ class GatewaySettings(ServerSettings):
     backend_timeout_seconds: float = Field(
         300.0, gt=0, description="Deadline of each backend call when the caller set none."
     )
+    backend_tls_ca: Path | None = Field(
+        None, description="PEM CA of the backends' certificates; set: TLS to every backend."
+    )
+    backend_tls_cert: Path | None = Field(
+        None, description="PEM client certificate shown to the backends (mutual TLS)."
+    )
+    backend_tls_key: Path | None = Field(None, description="PEM private key of --backend-tls-cert.")
+    auth_tokens_file: Path | None = Field(
+        None,
+        description="Accepted bearer tokens, one per line; set: every call needs one or an "
+        "allowed client certificate (health checks excepted).",
+    )
+    auth_client_names: str = Field(
+        "",
+        description="Comma-separated common names of client certificates accepted instead of "
+        "a token (with --tls-client-ca).",
+    )

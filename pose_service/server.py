@@ -16,8 +16,9 @@ from common.device import pick_device
 from common.errors import InvalidInputError
 from common.fitness.v1 import common_pb2, pose_pb2, pose_pb2_grpc
 from common.images import decode_image
+from common.metrics import FRAMES_POSED
 from common.server import ServiceBinding, run_service, serve
-from common.torchserve import InferenceClient
+from common.torchserve import InferenceClient, hosted_torchserve
 from pose_service.backends import InProcessBackend, PoseBackend, TorchServeBackend
 from pose_service.inference import PosePredictor
 from pose_service.settings import PoseSettings
@@ -126,6 +127,7 @@ class PoseEstimator(pose_pb2_grpc.PoseEstimatorServicer):
                     request.frames, frames, keypoints, boxes, strict=True
                 )
             ]
+            FRAMES_POSED.inc(len(poses))
             yield pose_pb2.EstimatePosesResponse(poses=poses)
 
     async def GetModelInfo(
@@ -164,8 +166,10 @@ def binding(backend: PoseBackend, settings: PoseSettings) -> ServiceBinding:
 
 
 async def serve_pose(settings: PoseSettings) -> None:
-    """Loads the model backend and serves until SIGTERM or SIGINT."""
-    await serve(settings, [binding(create_backend(settings), settings)])
+    """Loads the model backend (starting TorchServe first when the settings name a model
+    store) and serves until SIGTERM or SIGINT."""
+    with hosted_torchserve(settings, [settings.torchserve_model]) as settings:
+        await serve(settings, [binding(create_backend(settings), settings)])
 
 
 def main(argv: Sequence[str] | None = None) -> None:

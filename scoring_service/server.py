@@ -16,6 +16,7 @@ from common.errors import (
     NotReadyError,
 )
 from common.fitness.v1 import scoring_pb2, scoring_pb2_grpc
+from common.metrics import FRAMES_SCORED
 from common.server import ServiceBinding, run_service, serve
 from common.skeleton import pose_arrays
 from scoring_service.catalogue import load_catalogue
@@ -109,6 +110,7 @@ class KeypointScorer(scoring_pb2_grpc.KeypointScorerServicer):
         indices, keypoints = keypoints_of(request, self.settings.max_poses)
         scorer = index.scorers[scorer_name]
         result = await asyncio.to_thread(score_performance, scorer, keypoints)
+        FRAMES_SCORED.inc(len(keypoints))
         reps = (
             await asyncio.to_thread(
                 functools.partial(index.reps.score, ongoing=request.ongoing),

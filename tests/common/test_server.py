@@ -15,7 +15,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 from common.channels import open_channel
 from common.fitness.v1 import common_pb2, pose_pb2, pose_pb2_grpc, scoring_pb2, scoring_pb2_grpc
 from common.interceptors import INTERNAL_ERROR_MESSAGE
-from common.server import RunningServer, run_service, serve, start_server
+from common.server import RunningServer, run_service, serve, server_options, start_server
 from common.settings import ServerSettings
 from tests.common.doubles import SlowScorer, scorer_binding
 
@@ -224,3 +224,9 @@ def test_a_service_on_a_port_in_use_exits_with_status_1_and_one_logged_line(
     logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [entry["severity"] for entry in logged] == ["ERROR"]
     assert logged[0]["message"].startswith("fitness serve scoring: cannot listen on")
+
+
+def test_a_connection_age_asks_clients_to_reconnect_and_none_is_set_by_default():
+    aged = dict(server_options(ServerSettings(max_connection_age_seconds=300)))
+    assert aged["grpc.max_connection_age_ms"] == 300_000
+    assert "grpc.max_connection_age_ms" not in dict(server_options(ServerSettings()))
