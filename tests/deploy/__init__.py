@@ -1,0 +1,1 @@
+"""Tests of the deployment files: images, compose and Kubernetes, checked offline."""
