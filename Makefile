@@ -59,6 +59,7 @@ bench: setup
 	$(PY) -m bench.keypoint_throughput
 	$(PY) -m bench.scoring_throughput
 	$(PY) -m bench.gateway_throughput
+	$(PY) -m bench.scale_out
 	$(PY) -m bench.live_throughput
 
 ## proto: regenerate the Python stubs in common/fitness/v1 from protos/
@@ -72,7 +73,7 @@ proto-tools: $(BUF)
 $(BUF):
 	npm install --no-audit --no-fund --silent --prefix $(TOOLS) @bufbuild/buf@$(BUF_VERSION)
 
-## check: fail if the stubs are stale; lint: check + ruff + buf lint
+## check: fail if the stubs are stale; lint: check + ruff + buf lint + hadolint (the Dockerfile)
 check: $(STAMP)
 	$(PY) -m common.protogen --check
 
@@ -80,6 +81,7 @@ lint: check $(BUF)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(BUF) lint protos
+	$(VENV)/bin/hadolint --config deploy/docker/hadolint.yaml deploy/docker/Dockerfile
 
 fmt: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

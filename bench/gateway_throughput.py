@@ -12,6 +12,9 @@ import asyncio
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+import grpc
 
 from client.analyze import analyze_video
 from client.stack import LocalStack, StackConfig, build_archives
@@ -24,12 +27,14 @@ CLIPS = (("BodyWeightSquats", 3), ("PushUps", 4), ("JumpingJack", 5), ("Lunges",
 CONCURRENCY = (1, 4)
 
 
-async def run_batch(address: str, videos: list[Path]) -> tuple[float, list[float]]:
+async def run_batch(
+    address: str, videos: list[Path], credentials: grpc.ChannelCredentials | None = None
+) -> tuple[float, list[float]]:
     """Wall seconds for all `videos` at once, and each one's latency."""
 
     async def one(video: Path) -> float:
         start = time.perf_counter()
-        await analyze_video(video, address)
+        await analyze_video(video, address, credentials=credentials)
         return time.perf_counter() - start
 
     start = time.perf_counter()
@@ -37,8 +42,10 @@ async def run_batch(address: str, videos: list[Path]) -> tuple[float, list[float
     return time.perf_counter() - start, list(latencies)
 
 
-def loopback_config(store: Path, workdir: Path, gateway_flags: list[str]) -> StackConfig:
-    """The shipped models and indexes on free loopback ports."""
+def loopback_config(
+    store: Path, workdir: Path, gateway_flags: list[str], **more: Any
+) -> StackConfig:
+    """The shipped models and indexes on free loopback ports; `more` StackConfig fields."""
     return StackConfig(
         model_store=store,
         index_dir=MODELS / "scoring",
@@ -48,17 +55,24 @@ def loopback_config(store: Path, workdir: Path, gateway_flags: list[str]) -> Sta
         action_port=free_port(),
         scoring_port=free_port(),
         gateway_flags=gateway_flags,
+        **more,
     )
+
+
+def gym_clips(folder: Path) -> list[Path]:
+    """The benchmark's four 480x360 30 fps gym clips, rendered into `folder`."""
+    videos = []
+    for exercise, seed in CLIPS:
+        path = folder / f"{exercise}.mp4"
+        render_clip(exercise, path, seed=seed, reps=3, size=(480, 360), fps=30.0)
+        videos.append(path)
+    return videos
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        videos = []
-        for exercise, seed in CLIPS:
-            path = folder / f"{exercise}.mp4"
-            render_clip(exercise, path, seed=seed, reps=3, size=(480, 360), fps=30.0)
-            videos.append(path)
+        videos = gym_clips(folder)
         frames = {video: probe_video(video).frame_count for video in videos}
         store = folder / "model-store"
         build_archives(MODELS, store)
