@@ -11,6 +11,7 @@ import grpc
 
 from common.channels import open_channel
 from common.fitness.v1 import gateway_pb2, gateway_pb2_grpc
+from common.interceptors import CALL_ACCEPTED
 
 CHUNK_BYTES = 1024 * 1024
 Event = gateway_pb2.AnalyzeVideoResponse
@@ -72,7 +73,10 @@ async def _send_when_accepted(call: grpc.aio.StreamStreamCall, requests: AsyncIt
                 return
             await call.write(request)
             if first:
-                await call.initial_metadata()
+                # A refusal's (empty) initial metadata may come before its status: a write then
+                # fails, and gRPC reports that (INTERNAL) instead of the refusal.
+                if CALL_ACCEPTED not in tuple(await call.initial_metadata() or ()):
+                    return
                 first = False
         if not call.done():
             await call.done_writing()

@@ -26,9 +26,22 @@ from common.metrics import record_call
 logger = logging.getLogger(__name__)
 
 ANALYSIS_ID_METADATA_KEY = "x-analysis-id"
+# Initial metadata the gateway sends once it lets a call in (a slot free): only then does a
+# client send more than the first message. A refusal before it has empty initial metadata.
+CALL_ACCEPTED = ("x-call-accepted", "1")
 # Probes and tooling call these often; their lines are logged at DEBUG only.
 _QUIET_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 INTERNAL_ERROR_MESSAGE = "internal error; the server log has the details"
+# Longest status message sent: messages may quote a caller's input, and gRPC replaces a
+# status whose message passes its metadata limit (8 KiB) with a transport error.
+MAX_MESSAGE_CHARS = 1000
+
+
+def capped(message: str) -> str:
+    """`message`, cut to `MAX_MESSAGE_CHARS` with an ellipsis where longer."""
+    if len(message) <= MAX_MESSAGE_CHARS:
+        return message
+    return message[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
 class CallInterceptor(grpc.aio.ServerInterceptor):
@@ -85,7 +98,7 @@ async def _guarded_call(method: str, context: grpc.aio.ServicerContext) -> Async
         yield
     except FitnessError as error:
         code = error.code
-        await context.abort(error.code, str(error))
+        await context.abort(error.code, capped(str(error)))
     except grpc.aio.AbortError:  # the handler called context.abort() itself
         code = context.code() or grpc.StatusCode.UNKNOWN
         raise

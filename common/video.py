@@ -86,6 +86,8 @@ class VideoReader:
         source: A file path, the file's bytes, or a readable binary file object.
         max_side: If set, frames whose longer side exceeds it are downscaled (aspect kept)
             while converting, which is much cheaper than resizing afterwards.
+        name: What error messages call the video (default: its path, or a description);
+            a server names an upload so as not to show its own file paths.
 
     Raises:
         FileNotFoundError: `source` is a path that does not exist.
@@ -93,14 +95,18 @@ class VideoReader:
             decode.
     """
 
-    def __init__(self, source: VideoSource, *, max_side: int | None = None) -> None:
+    def __init__(
+        self, source: VideoSource, *, max_side: int | None = None, name: str | None = None
+    ) -> None:
         if max_side is not None and max_side < 2:
             raise ValueError(f"max_side must be at least 2, got {max_side}")
-        self._name, stream_source = _open_source(source)
+        self._name, stream_source = _open_source(source, name)
         try:
             self._container = av.open(stream_source, mode="r")
         except (av.error.FFmpegError, UnicodeDecodeError) as error:
-            raise VideoDecodeError(f"{self._name} is not a decodable video: {error}") from error
+            # FFmpeg's own message names the file by its path: its reason alone is kept.
+            reason = getattr(error, "strerror", None) or error
+            raise VideoDecodeError(f"{self._name} is not a decodable video: {reason}") from error
         try:
             if not self._container.streams.video:
                 raise VideoDecodeError(f"{self._name} has no video stream")
@@ -159,7 +165,7 @@ class VideoReader:
                 if self.bad_packets > MAX_BAD_PACKETS:
                     raise VideoDecodeError(
                         f"{self._name} is damaged: more than {MAX_BAD_PACKETS} packets "
-                        f"failed to decode (last: {error})"
+                        f"failed to decode (last: {getattr(error, 'strerror', None) or error})"
                     ) from error
                 logger.warning("%s: skipped a packet that failed to decode: %s", self._name, error)
                 continue
@@ -200,20 +206,20 @@ def probe_video(source: VideoSource) -> VideoInfo:
         return reader.info
 
 
-def _open_source(source: VideoSource) -> tuple[str, str | BinaryIO]:
-    """A name for messages and something `av.open` reads."""
+def _open_source(source: VideoSource, name: str | None) -> tuple[str, str | BinaryIO]:
+    """A name for messages (`name` if given) and something `av.open` reads."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         if len(source) == 0:
-            raise VideoDecodeError("the video is empty (0 bytes)")
-        return "the uploaded video", io.BytesIO(bytes(source))
+            raise VideoDecodeError(f"{name or 'the video'} is empty (0 bytes)")
+        return name or "the uploaded video", io.BytesIO(bytes(source))
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
-            raise FileNotFoundError(f"no video file at {path}")
+            raise FileNotFoundError(f"no video file at {name or path}")
         if path.stat().st_size == 0:
-            raise VideoDecodeError(f"{path} is empty (0 bytes)")
-        return str(path), str(path)
-    return getattr(source, "name", "the video stream"), source
+            raise VideoDecodeError(f"{name or path} is empty (0 bytes)")
+        return name or str(path), str(path)
+    return name or getattr(source, "name", "the video stream"), source
 
 
 def _normalise_rotation(degrees: float | int | None) -> int:

@@ -280,7 +280,12 @@ class Analysis:
         reader: VideoReader | None = None
         try:
             reader = await self._in_decoder(
-                functools.partial(VideoReader, self.upload.path, max_side=self.settings.decode_side)
+                functools.partial(
+                    VideoReader,
+                    self.upload.path,
+                    max_side=self.settings.decode_side,
+                    name="the uploaded video",
+                )
             )
             check_limits(reader.info, self.settings)
             yield gateway_pb2.AnalyzeVideoResponse(

@@ -19,6 +19,7 @@ from common.fitness.v1 import (
     pose_pb2_grpc,
     scoring_pb2_grpc,
 )
+from common.interceptors import CALL_ACCEPTED
 from common.metrics import ANALYSES_IN_FLIGHT, ANALYSES_QUEUED
 from common.security import CallerCheck, ClientSecurity, read_tokens
 from common.server import ServiceBinding, run_service, serve
@@ -67,7 +68,7 @@ class Gateway(gateway_pb2_grpc.GatewayServicer):
         remaining = context.time_remaining()
         deadline = time.monotonic() + remaining if remaining is not None else None
         async with self._slot():
-            await context.send_initial_metadata(())  # accepted: the client may upload
+            await context.send_initial_metadata((CALL_ACCEPTED,))  # the client may upload
             events: asyncio.Queue = asyncio.Queue()
 
             def progress(done: int, total: int) -> None:
@@ -107,7 +108,7 @@ class Gateway(gateway_pb2_grpc.GatewayServicer):
         context: grpc.aio.ServicerContext,
     ) -> AsyncIterator[gateway_pb2.LiveSessionResponse]:
         async with self._slot():
-            await context.send_initial_metadata(())  # accepted: the client may stream
+            await context.send_initial_metadata((CALL_ACCEPTED,))  # the client may stream
             session = LiveSession(self.backends, self.settings, self.fusion, uuid.uuid4().hex[:12])
             async for event in session.run(request_iterator):
                 yield event

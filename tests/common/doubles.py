@@ -60,6 +60,8 @@ class SlowScorer(scoring_pb2_grpc.KeypointScorerServicer):
             raise BackendUnavailableError("the scorer is warming up")
         if request.exercise_id == "Unknown":
             raise NotFoundError("no exercise 'Unknown': call ListExercises for the known ids")
+        if len(request.exercise_id) > 100:
+            raise NotFoundError(f"no exercise {request.exercise_id!r}")
         if request.exercise_id == "Crash":
             raise RuntimeError("a bug the caller must not see")
         if request.exercise_id == "Forbidden":

@@ -14,7 +14,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from common.channels import open_channel
 from common.fitness.v1 import common_pb2, pose_pb2, pose_pb2_grpc, scoring_pb2, scoring_pb2_grpc
-from common.interceptors import INTERNAL_ERROR_MESSAGE
+from common.interceptors import INTERNAL_ERROR_MESSAGE, MAX_MESSAGE_CHARS
 from common.server import RunningServer, run_service, serve, server_options, start_server
 from common.settings import ServerSettings
 from tests.common.doubles import SlowScorer, scorer_binding
@@ -87,6 +87,16 @@ async def test_a_product_error_ends_the_call_with_its_status_and_message(double_
         await stub.Score(scoring_pb2.ScoreRequest(exercise_id="Unknown"), timeout=5)
     assert error.value.code() == grpc.StatusCode.NOT_FOUND
     assert "call ListExercises" in error.value.details()
+
+
+async def test_a_message_quoting_a_huge_input_is_cut_and_keeps_its_status(double_channel):
+    stub = scoring_pb2_grpc.KeypointScorerStub(double_channel)
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.Score(scoring_pb2.ScoreRequest(exercise_id="x" * 20_000), timeout=5)
+    assert error.value.code() == grpc.StatusCode.NOT_FOUND
+    assert error.value.details().startswith("no exercise 'xxx")
+    assert len(error.value.details()) == MAX_MESSAGE_CHARS
+    assert error.value.details().endswith("…")
 
 
 async def test_an_unexpected_exception_is_internal_and_logged_once_with_its_traceback(

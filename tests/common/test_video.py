@@ -139,6 +139,15 @@ def test_an_empty_or_text_file_raises_a_clear_error_naming_the_file(tmp_path):
         probe_video(notes)
 
 
+def test_a_named_video_is_called_by_its_name_not_its_path(tmp_path):
+    notes = tmp_path / "upload-x1.video"
+    notes.write_text("not a video at all\n" * 100)
+    with pytest.raises(VideoDecodeError) as refused:
+        VideoReader(notes, name="the uploaded video")
+    assert str(refused.value).startswith("the uploaded video is not a decodable video")
+    assert str(tmp_path) not in str(refused.value)
+
+
 def test_a_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError, match="no video file"):
         probe_video(tmp_path / "nowhere.mp4")

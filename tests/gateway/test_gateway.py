@@ -214,6 +214,11 @@ def raw_requests(metadata: gateway_pb2.VideoMetadata | None, *chunks: bytes):
             grpc.StatusCode.RESOURCE_EXHAUSTED,
             "declared",
         ),
+        (
+            lambda: raw_requests(gateway_pb2.VideoMetadata(size_bytes=12), b"\x00" * 11),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "11 of the 12 bytes it declared",
+        ),
     ],
     ids=[
         "not-a-video",
@@ -222,6 +227,7 @@ def raw_requests(metadata: gateway_pb2.VideoMetadata | None, *chunks: bytes):
         "declared-too-big",
         "sent-too-much",
         "over-declared",
+        "under-declared",
     ],
 )
 async def test_bad_uploads_get_a_clear_status_and_the_gateway_keeps_serving(

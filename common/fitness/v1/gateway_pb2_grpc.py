@@ -27,6 +27,12 @@ if _version_not_supported:
 
 class GatewayStub:
     """Analyses exercise videos.
+
+    Both calls are client streams. The gateway sends its initial metadata, with
+    `x-call-accepted: 1`, once it has let a call in (its caller checked, a slot free); a client
+    should send only the first message before that. A refusal comes as a status alone. Callers
+    authenticate, where the gateway asks, with `authorization: Bearer <token>` or a client
+    certificate.
     """
 
     def __init__(self, channel):
@@ -49,6 +55,12 @@ class GatewayStub:
 
 class GatewayServicer:
     """Analyses exercise videos.
+
+    Both calls are client streams. The gateway sends its initial metadata, with
+    `x-call-accepted: 1`, once it has let a call in (its caller checked, a slot free); a client
+    should send only the first message before that. A refusal comes as a status alone. Callers
+    authenticate, where the gateway asks, with `authorization: Bearer <token>` or a client
+    certificate.
     """
 
     def AnalyzeVideo(self, request_iterator, context):
@@ -60,7 +72,8 @@ class GatewayServicer:
         decodable video; RESOURCE_EXHAUSTED for a video over the size, duration, frame or
         resolution limits, or when too many analyses are running; FAILED_PRECONDITION for an
         exercise that cannot be scored; UNAVAILABLE when a backend service is down;
-        DEADLINE_EXCEEDED; UNAUTHENTICATED.
+        DEADLINE_EXCEEDED; UNAUTHENTICATED without an accepted token; PERMISSION_DENIED for a
+        client certificate that is not allowed.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -106,6 +119,12 @@ def add_GatewayServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class Gateway:
     """Analyses exercise videos.
+
+    Both calls are client streams. The gateway sends its initial metadata, with
+    `x-call-accepted: 1`, once it has let a call in (its caller checked, a slot free); a client
+    should send only the first message before that. A refusal comes as a status alone. Callers
+    authenticate, where the gateway asks, with `authorization: Bearer <token>` or a client
+    certificate.
     """
 
     @staticmethod
