@@ -63,21 +63,17 @@ async def _aiter(items: Iterable[T]) -> AsyncIterator[T]:
 
 
 async def _send_when_accepted(call: grpc.aio.StreamStreamCall, requests: AsyncIterable) -> None:
-    """Writes the first request, then the others once the gateway has accepted the call (its
-    initial metadata: the caller is let in and a slot is free), then half-closes. Stops where
-    the call has ended: its status is the reader's to report."""
+    """Waits until the gateway has accepted the call (its initial metadata carries
+    `CALL_ACCEPTED`: the caller is let in and a slot is free), then writes `requests` and
+    half-closes. A refusal, or a call that ends meanwhile, stops the writing: its status is the
+    reader's to report (a write into an ended call would hide it, gRPC reporting INTERNAL)."""
     try:
-        first = True
+        if CALL_ACCEPTED not in tuple(await call.initial_metadata() or ()):
+            return
         async for request in requests:
             if call.done():
                 return
             await call.write(request)
-            if first:
-                # A refusal's (empty) initial metadata may come before its status: a write then
-                # fails, and gRPC reports that (INTERNAL) instead of the refusal.
-                if CALL_ACCEPTED not in tuple(await call.initial_metadata() or ()):
-                    return
-                first = False
         if not call.done():
             await call.done_writing()
     except (grpc.aio.AioRpcError, asyncio.InvalidStateError):

@@ -93,6 +93,11 @@ def test_a_gym_video_gets_its_exercise_and_only_sagging_hips_get_the_hips_cue(st
         cues[name] = [cue for rep in report.reps for cue in rep.scores.cues]
     assert any("hips sag" in cue for cue in cues["faulty"]), cues
     assert not any("hips sag" in cue for cue in cues["clean"]), cues
+    # Each service's log line for its call carries the analysis id the gateway passed on.
+    for report in reports.values():
+        for service in ("pose", "action", "scoring"):
+            logs = [log.read_text() for log in stack.config.workdir.glob(f"{service}*.log")]
+            assert any(f'"analysis_id": "{report.analysis_id}"' in log for log in logs), service
 
 
 def test_several_videos_at_once_all_complete(stack, videos):

@@ -30,7 +30,7 @@ class GatewayStub:
 
     Both calls are client streams. The gateway sends its initial metadata, with
     `x-call-accepted: 1`, once it has let a call in (its caller checked, a slot free); a client
-    should send only the first message before that. A refusal comes as a status alone. Callers
+    should send nothing before that. A refusal comes as a status alone. Callers
     authenticate, where the gateway asks, with `authorization: Bearer <token>` or a client
     certificate.
     """
@@ -58,7 +58,7 @@ class GatewayServicer:
 
     Both calls are client streams. The gateway sends its initial metadata, with
     `x-call-accepted: 1`, once it has let a call in (its caller checked, a slot free); a client
-    should send only the first message before that. A refusal comes as a status alone. Callers
+    should send nothing before that. A refusal comes as a status alone. Callers
     authenticate, where the gateway asks, with `authorization: Bearer <token>` or a client
     certificate.
     """
@@ -122,7 +122,7 @@ class Gateway:
 
     Both calls are client streams. The gateway sends its initial metadata, with
     `x-call-accepted: 1`, once it has let a call in (its caller checked, a slot free); a client
-    should send only the first message before that. A refusal comes as a status alone. Callers
+    should send nothing before that. A refusal comes as a status alone. Callers
     authenticate, where the gateway asks, with `authorization: Bearer <token>` or a client
     certificate.
     """
