@@ -18,7 +18,6 @@ import grpc
 
 from client.analyze import analyze_video
 from client.stack import LocalStack, StackConfig, build_archives
-from common.torchserve import free_port
 from common.video import probe_video
 from synth.dataset import render_clip
 
@@ -46,16 +45,8 @@ def loopback_config(
     store: Path, workdir: Path, gateway_flags: list[str], **more: Any
 ) -> StackConfig:
     """The shipped models and indexes on free loopback ports; `more` StackConfig fields."""
-    return StackConfig(
-        model_store=store,
-        index_dir=MODELS / "scoring",
-        workdir=workdir,
-        gateway_port=free_port(),
-        pose_port=free_port(),
-        action_port=free_port(),
-        scoring_port=free_port(),
-        gateway_flags=gateway_flags,
-        **more,
+    return StackConfig.on_free_ports(
+        store, MODELS / "scoring", workdir, gateway_flags=gateway_flags, **more
     )
 
 

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -64,6 +64,15 @@ class StackConfig:
     tls_dir: Path | None = None
     # Bearer tokens the gateway accepts, one per line (needs `tls_dir`).
     auth_tokens_file: Path | None = None
+
+    @classmethod
+    def on_free_ports(
+        cls, model_store: Path, index_dir: Path, workdir: Path, **more: Any
+    ) -> StackConfig:
+        """A config whose four services listen on free loopback ports (tests, benchmarks);
+        `more` sets other fields."""
+        ports = {f"{name}_port": free_port() for name in ("gateway", "pose", "action", "scoring")}
+        return cls(model_store=model_store, index_dir=index_dir, workdir=workdir, **ports, **more)
 
 
 def log_tail(log: Path, lines: int = 15) -> str:

@@ -22,7 +22,6 @@ from client.stack import LocalStack, StackConfig, build_archives
 from common.channels import open_channel
 from common.fitness.v1 import gateway_pb2, gateway_pb2_grpc
 from common.security import ClientSecurity
-from common.torchserve import free_port
 from synth.dataset import render_clip
 
 MODELS = Path(__file__).parents[1] / "models"
@@ -49,15 +48,10 @@ def stack(tmp_path_factory) -> Iterator[LocalStack]:
     build_archives(MODELS, store)
     write_development_certificates(folder / "certs")
     (folder / "tokens").write_text(f"{TOKEN}\n")
-    ports = {name: free_port() for name in ("gateway", "pose", "action", "scoring")}
-    config = StackConfig(
-        model_store=store,
-        index_dir=MODELS / "scoring",
-        workdir=folder / "run",
-        gateway_port=ports["gateway"],
-        pose_port=ports["pose"],
-        action_port=ports["action"],
-        scoring_port=ports["scoring"],
+    config = StackConfig.on_free_ports(
+        store,
+        MODELS / "scoring",
+        folder / "run",
         pose_replicas=2,
         tls_dir=folder / "certs",
         auth_tokens_file=folder / "tokens",

@@ -19,7 +19,6 @@ from client.analyze import analyze_video
 from client.stack import LocalStack, StackConfig, build_archives
 from common.channels import open_channel
 from common.fitness.v1 import gateway_pb2, gateway_pb2_grpc
-from common.torchserve import free_port
 from synth.dataset import render_clip
 
 MODELS = Path(__file__).parents[1] / "models"
@@ -70,15 +69,10 @@ def stack(tmp_path_factory, spool) -> Iterator[LocalStack]:
     folder = tmp_path_factory.mktemp("stack")
     store = folder / "model-store"
     build_archives(MODELS, store)
-    ports = {name: free_port() for name in ("gateway", "pose", "action", "scoring")}
-    config = StackConfig(
-        model_store=store,
-        index_dir=MODELS / "scoring",
-        workdir=folder / "run",
-        gateway_port=ports["gateway"],
-        pose_port=ports["pose"],
-        action_port=ports["action"],
-        scoring_port=ports["scoring"],
+    config = StackConfig.on_free_ports(
+        store,
+        MODELS / "scoring",
+        folder / "run",
         gateway_flags=[
             *("--max-analyses", str(MAX_ANALYSES)),
             *("--queue-seconds", str(QUEUE_SECONDS)),
