@@ -44,8 +44,11 @@ def capped(message: str) -> str:
     return message[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
-class CallInterceptor(grpc.aio.ServerInterceptor):
-    """Maps `FitnessError`s to statuses and logs each call's outcome."""
+class GuardInterceptor(grpc.aio.ServerInterceptor):
+    """Runs each call of a method inside the guard `guard(method)` returns (None: unguarded)."""
+
+    def guard(self, method: str) -> CallGuard | None:
+        raise NotImplementedError
 
     async def intercept_service(
         self,
@@ -55,8 +58,15 @@ class CallInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:  # unknown method: gRPC answers UNIMPLEMENTED itself
             return handler
-        method = handler_call_details.method
-        return wrap_handler(handler, functools.partial(_guarded_call, method))
+        guard = self.guard(handler_call_details.method)
+        return handler if guard is None else wrap_handler(handler, guard)
+
+
+class CallInterceptor(GuardInterceptor):
+    """Maps `FitnessError`s to statuses and logs each call's outcome."""
+
+    def guard(self, method: str) -> CallGuard:
+        return functools.partial(_guarded_call, method)
 
 
 # Runs around one call, given its context: may abort it, log it, map its errors.

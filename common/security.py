@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 
-from common.interceptors import wrap_handler
+from common.interceptors import CallGuard, GuardInterceptor
 
 AUTHORIZATION_METADATA_KEY = "authorization"
 _UNCHECKED_PREFIXES = ("/grpc.health.v1.Health/",)
@@ -101,7 +101,7 @@ def read_tokens(path: Path) -> list[str]:
     return tokens
 
 
-class CallerCheck(grpc.aio.ServerInterceptor):
+class CallerCheck(GuardInterceptor):
     """Lets a call through with an accepted bearer token or an allowed client certificate.
 
     No credentials, or a token not accepted: UNAUTHENTICATED. A verified client certificate
@@ -112,15 +112,8 @@ class CallerCheck(grpc.aio.ServerInterceptor):
         self._tokens = [token.encode() for token in tokens]
         self._client_names = frozenset(client_names)
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
-        handler = await continuation(handler_call_details)
-        if handler is None or handler_call_details.method.startswith(_UNCHECKED_PREFIXES):
-            return handler
-        return wrap_handler(handler, self._checked)
+    def guard(self, method: str) -> CallGuard | None:
+        return None if method.startswith(_UNCHECKED_PREFIXES) else self._checked
 
     @contextlib.asynccontextmanager
     async def _checked(self, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
