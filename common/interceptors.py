@@ -44,6 +44,10 @@ def capped(message: str) -> str:
     return message[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
+# Runs around one call, given its context: may abort it, log it, map its errors.
+CallGuard = Callable[[grpc.aio.ServicerContext], contextlib.AbstractAsyncContextManager[None]]
+
+
 class GuardInterceptor(grpc.aio.ServerInterceptor):
     """Runs each call of a method inside the guard `guard(method)` returns (None: unguarded)."""
 
@@ -67,10 +71,6 @@ class CallInterceptor(GuardInterceptor):
 
     def guard(self, method: str) -> CallGuard:
         return functools.partial(_guarded_call, method)
-
-
-# Runs around one call, given its context: may abort it, log it, map its errors.
-CallGuard = Callable[[grpc.aio.ServicerContext], contextlib.AbstractAsyncContextManager[None]]
 
 
 def wrap_handler(handler: grpc.RpcMethodHandler, guard: CallGuard) -> grpc.RpcMethodHandler:
