@@ -1222,6 +1222,36 @@ def eval_cues(
     typer.echo(cues_table(cue_results(reps)))
 
 
+EVAL_VIEW_EXAMPLES = """
+Examples:
+
+    fitness eval view --dataset data/keypoints_test --labels data/gym
+"""
+
+
+@eval_app.command("view", epilog=EVAL_VIEW_EXAMPLES)
+def eval_view(
+    dataset: Annotated[Path, typer.Option(help="Held-out keypoint dataset (the pose model's).")],
+    labels: Annotated[
+        Path, typer.Option(help="The gym folder the dataset was made from (its label files).")
+    ],
+    exercises: CatalogueOption = None,
+) -> None:
+    """The capture check's view reading against the gym's camera azimuths, and how often each
+    exercise's view warning fires from each side."""
+    from gateway.view_eval import measure_views, views_table
+    from scoring_service.catalogue import DEFAULT_CATALOGUE, load_catalogue
+    from scoring_service.keypoint_dataset import read_keypoint_dataset
+
+    if not (dataset / "videos.json").is_file():
+        raise CLIError(f"{dataset} is no keypoint dataset: run `fitness index dataset` first")
+    catalogue = load_catalogue(exercises or DEFAULT_CATALOGUE)
+    results = measure_views(read_keypoint_dataset(dataset), labels, catalogue)
+    if not results:
+        raise CLIError(f"no label file in {labels} matches a video of {dataset}")
+    typer.echo(views_table(results, catalogue))
+
+
 def _keypoint_predictor(weights: Path):
     """The keypoint classifier in this process."""
     from action_service.checkpoint import load_skeleton_weights
@@ -1445,6 +1475,72 @@ def eval_scoring(
         task = bar.add_task("scoring", total=scorers * len(videos))
         rows = evaluate_scoring(indexes, videos, progress=lambda n: bar.advance(task, n))
     typer.echo(rows_json(rows) if as_json else markdown_table(rows))
+
+
+EVAL_VIEWPOINT_EXAMPLES = """
+Examples:
+
+    fitness eval viewpoint --out build/viewpoint
+
+    fitness eval viewpoint --out build/viewpoint --azimuths 0,90,180,270 --performances 1
+"""
+
+
+def _azimuths(text: str) -> tuple[float, ...]:
+    """Comma-separated degrees, at least two."""
+    try:
+        azimuths = tuple(float(item) for item in text.split(","))
+    except ValueError:
+        raise CLIError(
+            f"--azimuths takes degrees separated by commas, e.g. 0,90; got {text!r}"
+        ) from None
+    if len(set(azimuths)) < 2:
+        raise CLIError(f"--azimuths needs at least two different azimuths; got {text!r}")
+    return azimuths
+
+
+@eval_app.command("viewpoint", epilog=EVAL_VIEWPOINT_EXAMPLES)
+def eval_viewpoint(
+    out: Annotated[Path, typer.Option(help="Folder for the videos and viewpoint.json.")],
+    azimuths: Annotated[
+        str, typer.Option(help="Camera azimuths in degrees (0: the front, 90: the left side).")
+    ] = "0,45,90,135",
+    performances: Annotated[
+        int, typer.Option(min=1, max=7, help="Held-out performers per exercise.")
+    ] = 2,
+    reps: Annotated[int, typer.Option(min=1, max=12, help="Repetitions per performance.")] = 3,
+    weights: Annotated[Path, typer.Option(help="Pose model weights.")] = Path(
+        "models/pose/hrnet_compact.safetensors"
+    ),
+    index: IndexDirOption = Path("models/scoring"),
+    exercises: CatalogueOption = None,
+) -> None:
+    """Film held-out clean performances from several azimuths in the gym, pose them with the
+    pose model and score them with both scorers: do the overall scores of one performance lie
+    within 5 points of each other?"""
+    import time
+
+    from scoring_service.evaluate_viewpoint import (
+        held_out_performances,
+        measure_viewpoints,
+        viewpoint_table,
+        write_record,
+    )
+
+    chosen = _azimuths(azimuths)
+    backend = _pose_backend(weights)
+    indexes = _usable_indexes(index, exercises)
+    entries = held_out_performances(sorted(indexes), performances, reps=reps)
+    started = time.monotonic()
+    with _progress() as bar:
+        task = bar.add_task("filming and scoring", total=len(entries) * len(chosen))
+        records = measure_viewpoints(
+            entries, chosen, backend, indexes, out, progress=lambda n: bar.advance(task, n)
+        )
+    seconds = time.monotonic() - started
+    typer.echo(viewpoint_table(records))
+    path = write_record(records, out, reps=reps, seconds=seconds)
+    typer.echo(f"wrote {path} ({len(records) * len(chosen)} videos in {seconds / 60:.1f} min)")
 
 
 def _add_archive_command(group: typer.Typer, model: str, builder: str, trainer: str) -> None:

@@ -191,7 +191,10 @@ def final_report(
         report.scores.CopyFrom(scores)
         report.reps.extend(reps)
     report.feedback.extend(feedback(scores) if scores is not None else [exercise.reason])
-    report.warnings.extend(capture_warnings(poses, report.video.width, report.video.height, reps))
+    view = scores.preferred_view if scores is not None else common_pb2.VIEW_UNSPECIFIED
+    report.warnings.extend(
+        capture_warnings(poses, report.video.width, report.video.height, reps, view)
+    )
     return report
 
 

@@ -258,6 +258,7 @@ class LiveSession:
         now = self.timestamps[-1]
         if self.exercise is None and now - self._recognised_at >= RECOGNIZE_EVERY_SECONDS:
             await self._try_recognise()
+        view = common_pb2.VIEW_UNSPECIFIED
         if self.exercise is not None:
             scores = await self._score(ongoing=True)
             fresh = scores.frames[self._scored_frames :]
@@ -265,8 +266,10 @@ class LiveSession:
                 self._scored_frames = len(scores.frames)
                 self._emit(frame_scores=gateway_pb2.FrameScores(frames=fresh))
             self._announce(scores)
+            view = scores.preferred_view
         if self._spans_window():
-            for warning in capture_warnings(self.poses[self._window_start() :], *self.size):
+            window = self.poses[self._window_start() :]
+            for warning in capture_warnings(window, *self.size, preferred_view=view):
                 if warning.kind not in self._warned:
                     self._warned.add(warning.kind)
                     self._emit(warning=warning)

@@ -27,6 +27,7 @@ class ExerciseDefinition:
     display_name: str
     major_joints: tuple[int, ...]  # COCO keypoint indices
     cues: tuple[CueRule, ...] = ()
+    preferred_view: common_pb2.View.ValueType = common_pb2.VIEW_UNSPECIFIED
 
     def to_proto(self) -> common_pb2.Exercise:
         """The `fitness.v1.Exercise` message (a joint's enum value is its COCO index + 1)."""
@@ -34,7 +35,12 @@ class ExerciseDefinition:
             id=self.id,
             display_name=self.display_name,
             major_joints=[joint + 1 for joint in self.major_joints],
+            preferred_view=self.preferred_view,
         )
+
+
+# `view` in the catalogue: where the camera should stand for the exercise's cues.
+VIEWS = {"side": common_pb2.VIEW_SIDE, "front_or_back": common_pb2.VIEW_FRONT_OR_BACK}
 
 
 def load_catalogue(path: Path = DEFAULT_CATALOGUE) -> dict[str, ExerciseDefinition]:
@@ -42,8 +48,8 @@ def load_catalogue(path: Path = DEFAULT_CATALOGUE) -> dict[str, ExerciseDefiniti
     beside the file.
 
     Raises:
-        ValueError: A joint name that is not a COCO keypoint, an exercise with no joint, or
-            a cue file that does not parse.
+        ValueError: A joint name that is not a COCO keypoint, an exercise with no joint, an
+            unknown view, or a cue file that does not parse.
     """
     entries = json.loads(path.read_text())
     catalogue = {}
@@ -53,7 +59,14 @@ def load_catalogue(path: Path = DEFAULT_CATALOGUE) -> dict[str, ExerciseDefiniti
             raise ValueError(f"{path}: {exercise_id} has no or unknown joints {unknown}")
         joints = tuple(KEYPOINT_INDEX[name] for name in entry["major_joints"])
         cues = load_cue_rules(exercise_id, path.parent / "cues")
+        view = entry.get("view")
+        if view is not None and view not in VIEWS:
+            raise ValueError(f"{path}: {exercise_id} has view {view!r}; choose {sorted(VIEWS)}")
         catalogue[exercise_id] = ExerciseDefinition(
-            exercise_id, entry["display_name"], joints, cues
+            exercise_id,
+            entry["display_name"],
+            joints,
+            cues,
+            VIEWS[view] if view else common_pb2.VIEW_UNSPECIFIED,
         )
     return catalogue

@@ -145,6 +145,7 @@ class KeypointScorer(scoring_pb2_grpc.KeypointScorerServicer):
             overall=result.overall,
             scorer=scorer_name,
             reps=[rep_message(rep, number, indices, joints) for number, rep in enumerate(reps, 1)],
+            preferred_view=index.exercise.preferred_view,
         )
 
     async def ListExercises(

@@ -1,5 +1,5 @@
-"""Capture checks: feet or head out of the frame, a person too small, no full rep; a well
-filmed video gets no warning."""
+"""Capture checks: feet or head out of the frame, a person too small, no full rep, a view the
+exercise cannot be judged from; a well filmed video gets no warning."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 
 from common.fitness.v1 import common_pb2, gateway_pb2
 from common.skeleton import KEYPOINT_INDEX
-from gateway.capture import capture_warnings
+from gateway.capture import body_view, capture_warnings
 
 WIDTH, HEIGHT = 640, 480
 Kind = gateway_pb2.CaptureWarning.Kind
@@ -75,3 +75,41 @@ def test_no_full_rep_is_warned_only_when_reps_were_looked_for():
     assert kinds(capture_warnings(poses, WIDTH, HEIGHT, [])) == [Kind.KIND_NO_FULL_REP]
     assert capture_warnings(poses, WIDTH, HEIGHT, None) == []
     assert capture_warnings([], WIDTH, HEIGHT, None) == []
+
+
+def turned(keypoints: np.ndarray, width_share: float) -> np.ndarray:
+    """The person turned so that their shoulders and hips look `width_share` as wide."""
+    turned = keypoints.copy()
+    turned[..., 0] = WIDTH / 2 + (turned[..., 0] - WIDTH / 2) * width_share
+    return turned
+
+
+def test_a_view_the_exercise_cannot_be_judged_from_is_warned_with_where_to_stand():
+    front, side = person(), turned(person(), 0.2)
+    [from_front] = capture_warnings(as_poses(front), WIDTH, HEIGHT, ONE_REP, common_pb2.VIEW_SIDE)
+    assert from_front.kind == Kind.KIND_WRONG_VIEW
+    assert "at your side" in from_front.message
+    [from_side] = capture_warnings(
+        as_poses(side), WIDTH, HEIGHT, ONE_REP, common_pb2.VIEW_FRONT_OR_BACK
+    )
+    assert from_side.kind == Kind.KIND_WRONG_VIEW
+    assert "Face the camera" in from_side.message
+
+
+def test_the_right_view_an_unclear_one_or_no_preference_gets_no_view_warning():
+    front, side, diagonal = person(), turned(person(), 0.2), turned(person(), 0.5)
+    for keypoints, view in (
+        (side, common_pb2.VIEW_SIDE),
+        (front, common_pb2.VIEW_FRONT_OR_BACK),
+        (diagonal, common_pb2.VIEW_SIDE),
+        (diagonal, common_pb2.VIEW_FRONT_OR_BACK),
+        (front, common_pb2.VIEW_UNSPECIFIED),
+    ):
+        assert capture_warnings(as_poses(keypoints), WIDTH, HEIGHT, ONE_REP, view) == []
+
+
+def test_too_few_frames_showing_the_torso_say_nothing_about_the_view():
+    keypoints = person()
+    keypoints[:7, KEYPOINT_INDEX["left_hip"], 2] = 0.05
+    assert body_view(keypoints) == common_pb2.VIEW_UNSPECIFIED
+    assert body_view(person()) == common_pb2.VIEW_FRONT_OR_BACK

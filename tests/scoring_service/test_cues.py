@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from common.fitness.v1 import common_pb2
 from common.skeleton import KEYPOINT_INDEX, NUM_KEYPOINTS
 from scoring_service.catalogue import load_catalogue
 from scoring_service.cues import CueRule, load_cue_rules, measure_cues
@@ -79,3 +80,15 @@ def test_every_fault_of_the_gym_has_a_cue_in_the_shipped_data():
         for rule in definition.cues:
             words = rule.words.format(rep=2, value=1.0, reference=2.0, difference=1.0)
             assert words.startswith("rep 2: ")
+
+
+def test_a_catalogue_view_must_be_one_the_product_knows(tmp_path):
+    (tmp_path / "exercises.json").write_text(
+        '{"Squats": {"display_name": "Squats", "view": "above", "major_joints": ["left_hip"]}}'
+    )
+    with pytest.raises(ValueError, match="view 'above'"):
+        load_catalogue(tmp_path / "exercises.json")
+    shipped = load_catalogue()
+    assert shipped["PushUps"].preferred_view == common_pb2.VIEW_SIDE
+    assert shipped["JumpingJack"].preferred_view == common_pb2.VIEW_FRONT_OR_BACK
+    assert shipped["PullUps"].preferred_view == common_pb2.VIEW_UNSPECIFIED

@@ -44,7 +44,11 @@ def index_dir(tmp_path_factory) -> tuple[Path, Path]:
     catalogue.write_text(
         json.dumps(
             {
-                "BodyWeightSquats": {"display_name": "Squats", "major_joints": SQUAT_JOINTS},
+                "BodyWeightSquats": {
+                    "display_name": "Squats",
+                    "view": "side",
+                    "major_joints": SQUAT_JOINTS,
+                },
                 "JumpingJack": {"display_name": "Jumping jacks", "major_joints": ["left_wrist"]},
             }
         )
@@ -152,6 +156,12 @@ async def test_the_exercises_with_an_index_are_listed_and_the_others_say_why_not
     ]
     assert list(response.unavailable) == ["JumpingJack"]
     assert "no index built for JumpingJack" in response.unavailable["JumpingJack"]
+    assert squats.preferred_view == common_pb2.VIEW_SIDE
+
+
+async def test_a_score_says_where_the_camera_should_stand_for_the_exercise(stub):
+    response = await stub.Score(request(performance(3)), timeout=30)
+    assert response.preferred_view == common_pb2.VIEW_SIDE
 
 
 async def test_an_unknown_exercise_is_not_found(stub):

@@ -27,6 +27,12 @@ class Joint(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     JOINT_RIGHT_KNEE: _ClassVar[Joint]
     JOINT_LEFT_ANKLE: _ClassVar[Joint]
     JOINT_RIGHT_ANKLE: _ClassVar[Joint]
+
+class View(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VIEW_UNSPECIFIED: _ClassVar[View]
+    VIEW_SIDE: _ClassVar[View]
+    VIEW_FRONT_OR_BACK: _ClassVar[View]
 JOINT_UNSPECIFIED: Joint
 JOINT_NOSE: Joint
 JOINT_LEFT_EYE: Joint
@@ -45,6 +51,9 @@ JOINT_LEFT_KNEE: Joint
 JOINT_RIGHT_KNEE: Joint
 JOINT_LEFT_ANKLE: Joint
 JOINT_RIGHT_ANKLE: Joint
+VIEW_UNSPECIFIED: View
+VIEW_SIDE: View
+VIEW_FRONT_OR_BACK: View
 
 class Keypoint(_message.Message):
     __slots__ = ("x", "y", "score")
@@ -119,14 +128,16 @@ class FramePose(_message.Message):
     def __init__(self, frame_index: _Optional[int] = ..., pose: _Optional[_Union[Pose, _Mapping]] = ...) -> None: ...
 
 class Exercise(_message.Message):
-    __slots__ = ("id", "display_name", "major_joints")
+    __slots__ = ("id", "display_name", "major_joints", "preferred_view")
     ID_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     MAJOR_JOINTS_FIELD_NUMBER: _ClassVar[int]
+    PREFERRED_VIEW_FIELD_NUMBER: _ClassVar[int]
     id: str
     display_name: str
     major_joints: _containers.RepeatedScalarFieldContainer[Joint]
-    def __init__(self, id: _Optional[str] = ..., display_name: _Optional[str] = ..., major_joints: _Optional[_Iterable[_Union[Joint, str]]] = ...) -> None: ...
+    preferred_view: View
+    def __init__(self, id: _Optional[str] = ..., display_name: _Optional[str] = ..., major_joints: _Optional[_Iterable[_Union[Joint, str]]] = ..., preferred_view: _Optional[_Union[View, str]] = ...) -> None: ...
 
 class ExerciseProbability(_message.Message):
     __slots__ = ("exercise_id", "probability")

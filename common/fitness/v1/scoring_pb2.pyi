@@ -46,20 +46,22 @@ class FrameScore(_message.Message):
     def __init__(self, frame_index: _Optional[int] = ..., joints: _Optional[_Iterable[_Union[JointScore, _Mapping]]] = ..., overall: _Optional[float] = ...) -> None: ...
 
 class ScoreResponse(_message.Message):
-    __slots__ = ("exercise_id", "frames", "joints", "overall", "scorer", "reps")
+    __slots__ = ("exercise_id", "frames", "joints", "overall", "scorer", "reps", "preferred_view")
     EXERCISE_ID_FIELD_NUMBER: _ClassVar[int]
     FRAMES_FIELD_NUMBER: _ClassVar[int]
     JOINTS_FIELD_NUMBER: _ClassVar[int]
     OVERALL_FIELD_NUMBER: _ClassVar[int]
     SCORER_FIELD_NUMBER: _ClassVar[int]
     REPS_FIELD_NUMBER: _ClassVar[int]
+    PREFERRED_VIEW_FIELD_NUMBER: _ClassVar[int]
     exercise_id: str
     frames: _containers.RepeatedCompositeFieldContainer[FrameScore]
     joints: _containers.RepeatedCompositeFieldContainer[JointScore]
     overall: float
     scorer: str
     reps: _containers.RepeatedCompositeFieldContainer[RepScore]
-    def __init__(self, exercise_id: _Optional[str] = ..., frames: _Optional[_Iterable[_Union[FrameScore, _Mapping]]] = ..., joints: _Optional[_Iterable[_Union[JointScore, _Mapping]]] = ..., overall: _Optional[float] = ..., scorer: _Optional[str] = ..., reps: _Optional[_Iterable[_Union[RepScore, _Mapping]]] = ...) -> None: ...
+    preferred_view: _common_pb2.View
+    def __init__(self, exercise_id: _Optional[str] = ..., frames: _Optional[_Iterable[_Union[FrameScore, _Mapping]]] = ..., joints: _Optional[_Iterable[_Union[JointScore, _Mapping]]] = ..., overall: _Optional[float] = ..., scorer: _Optional[str] = ..., reps: _Optional[_Iterable[_Union[RepScore, _Mapping]]] = ..., preferred_view: _Optional[_Union[_common_pb2.View, str]] = ...) -> None: ...
 
 class RepScore(_message.Message):
     __slots__ = ("start_frame_index", "turn_frame_index", "end_frame_index", "seconds", "range_of_motion", "joints", "overall", "worst_joint", "worst_frame_index", "deviations", "cues")
