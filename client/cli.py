@@ -1225,11 +1225,11 @@ def eval_cues(
 EVAL_VIEW_EXAMPLES = """
 Examples:
 
-    fitness eval view --dataset data/keypoints_test --labels data/gym
+    fitness eval view-check --dataset data/keypoints_test --labels data/gym
 """
 
 
-@eval_app.command("view", epilog=EVAL_VIEW_EXAMPLES)
+@eval_app.command("view-check", epilog=EVAL_VIEW_EXAMPLES)
 def eval_view(
     dataset: Annotated[Path, typer.Option(help="Held-out keypoint dataset (the pose model's).")],
     labels: Annotated[
@@ -1487,15 +1487,15 @@ Examples:
 
 
 def _azimuths(text: str) -> tuple[float, ...]:
-    """Comma-separated degrees, at least two."""
+    """Comma-separated degrees, two or more, each once."""
     try:
         azimuths = tuple(float(item) for item in text.split(","))
     except ValueError:
         raise CLIError(
             f"--azimuths takes degrees separated by commas, e.g. 0,90; got {text!r}"
         ) from None
-    if len(set(azimuths)) < 2:
-        raise CLIError(f"--azimuths needs at least two different azimuths; got {text!r}")
+    if len(set(azimuths)) != len(azimuths) or len(azimuths) < 2:
+        raise CLIError(f"--azimuths takes two or more different azimuths; got {text!r}")
     return azimuths
 
 
@@ -1535,7 +1535,12 @@ def eval_viewpoint(
     with _progress() as bar:
         task = bar.add_task("filming and scoring", total=len(entries) * len(chosen))
         records = measure_viewpoints(
-            entries, chosen, backend, indexes, out, progress=lambda n: bar.advance(task, n)
+            entries,
+            backend,
+            indexes,
+            out,
+            azimuths=chosen,
+            progress=lambda n: bar.advance(task, n),
         )
     seconds = time.monotonic() - started
     typer.echo(viewpoint_table(records))

@@ -26,7 +26,7 @@ MIN_HEIGHT_SHARE = 0.2
 EDGE_PIXELS = 2.0
 # Width over torso length, chosen on the gym's validation videos with the shipped pose model's
 # keypoints: side views measure 0.10 to 0.33 there (10th to 90th percentile), front and back
-# views 0.31 to 0.76; in between, the view is left unclear (`fitness eval view`).
+# views 0.31 to 0.76; in between, the view is left unclear (`fitness eval view-check`).
 SIDE_WIDTH_RATIO = 0.25
 FRONT_WIDTH_RATIO = 0.35
 MIN_VIEW_FRAMES = 5

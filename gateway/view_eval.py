@@ -1,7 +1,7 @@
-"""How well the capture check tells the view (`fitness eval view`): on a held-out keypoint
-dataset, each video's view as `gateway.capture.body_view` reads it against the camera azimuth
-in the gym's labels beside the video, and how often an exercise's view warning fires for the
-view it asks for and for the other one.
+"""How well the capture check tells the view (`fitness eval view-check`): on a held-out
+keypoint dataset, each video's view as `gateway.capture.body_view` reads it against the camera
+azimuth in the gym's labels beside the video, and how often an exercise's view warning fires
+for the view it asks for and for the other one.
 
 Azimuths group as side (|sin| above 0.85, within 32 degrees of a quarter turn), front or back
 (|sin| under 0.5, within 30 degrees of facing or turning away) and diagonal (between).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import cv2
 import numpy as np
@@ -52,6 +52,9 @@ class ClipSpec:
     # Looks unlike training (texture families, lighting, clothes and bodies held out) while
     # the motion and the camera stay in the training ranges.
     appearance_shift: bool = False
+    # Films from this azimuth (0: the performer's front, 90: their left) in place of the drawn
+    # one; the rest of the rig, the performer and the scene are as the seed draws them.
+    azimuth_degrees: float | None = None
 
     @classmethod
     def sample(
@@ -190,6 +193,8 @@ class Clip:
         )
         scene = _sample_scene(rng, held_out=looks_held_out, shifted=spec.appearance_shift)
         rig = CameraRig.sample(rng, held_out=spec.held_out)
+        if spec.azimuth_degrees is not None:
+            rig = replace(rig, azimuth=math.radians(spec.azimuth_degrees))
         cameras = rig.cameras(
             performance.body.keypoints[:, :COCO_KEYPOINTS], spec.width, spec.height, rng
         )

@@ -181,6 +181,18 @@ def test_index_build_of_a_folder_that_is_no_keypoint_dataset_exits_2(tmp_path, c
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("azimuths", ["0,front", "90", "45,45"])
+def test_eval_viewpoint_with_unusable_azimuths_exits_2_saying_what_it_takes(
+    azimuths, tmp_path, capsys
+):
+    args = ["eval", "viewpoint", "--out", str(tmp_path), "--azimuths", azimuths]
+    code, out, err = run_cli(args, capsys)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("error: --azimuths ")
+    assert len(err.splitlines()) == 1
+
+
 def test_synth_videos_plans_other_movements_and_appearance_shift_sets(tmp_path, capsys):
     out = str(tmp_path / "gym")
     args = ["synth", "videos", "--out", out, "--clips", "1", "--dry-run"]

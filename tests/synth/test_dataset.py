@@ -12,7 +12,7 @@ from pycocotools.coco import COCO
 
 from common.video import probe_video
 from synth.clip import Clip, ClipSpec
-from synth.dataset import write_poses
+from synth.dataset import write_clip_video, write_poses
 from synth.preview import contact_sheet
 from synth.render import Renderer
 
@@ -88,6 +88,31 @@ def test_the_same_seed_gives_the_same_labels_and_pixels():
         np.testing.assert_array_equal(image_a, image_b)
     other = Clip.build(ClipSpec.sample("JumpingJack", 1235, short_side=96, reps=1))
     assert other.metadata() != meta_a
+
+
+def test_a_chosen_azimuth_films_the_same_performance_from_another_side(tmp_path):
+    spec = ClipSpec.sample("BodyWeightSquats", 77, short_side=96, reps=1)
+    renderer = Renderer(spec.width, spec.height)
+    front, left = (
+        write_clip_video(
+            Clip.build(replace(spec, azimuth_degrees=azimuth)),
+            tmp_path / f"{azimuth}.mp4",
+            renderer,
+        )
+        for azimuth in (0.0, 90.0)
+    )
+    renderer.release()
+    assert (front["camera"]["azimuth_degrees"], left["camera"]["azimuth_degrees"]) == (0.0, 90.0)
+    assert {k: v for k, v in front["camera"].items() if k != "azimuth_degrees"} == {
+        k: v for k, v in left["camera"].items() if k != "azimuth_degrees"
+    }
+    for key in ("reps", "phenotype", "scene", "frame_count", "faults"):
+        assert front[key] == left[key]
+    np.testing.assert_array_equal(
+        Clip.build(replace(spec, azimuth_degrees=0.0)).performance.body.keypoints,
+        Clip.build(replace(spec, azimuth_degrees=90.0)).performance.body.keypoints,
+    )
+    assert front["frames"][0]["keypoints"] != left["frames"][0]["keypoints"]
 
 
 def test_the_contact_sheet_has_a_row_per_exercise():
