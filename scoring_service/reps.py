@@ -10,7 +10,8 @@ hanging from the bar) and moves away from it and back once per rep. The track is
 origin, torso length 1), so where the person stands, how big they appear and most of the
 camera's view drop out. The start position is the median pose of the first and last
 `REST_SECONDS` (a set starts and ends at rest). Each frame's distance from it, averaged over
-the joints and lightly smoothed, rises and falls once a rep: a rep is a peak of that
+the `MOVING_JOINTS` joints that move most in the video (the still ones add only jitter) and
+lightly smoothed, rises and falls once a rep: a rep is a peak of that
 distance at least `PROMINENCE` of its high end (95th percentile), and `MIN_PROMINENCE` torso
 lengths, above the valleys on both sides, and at least `MIN_REP_SECONDS` from the previous
 one. A rep runs from the lowest point before its peak to the lowest point after it, and its
@@ -37,6 +38,7 @@ MIN_PROMINENCE = 0.05  # torso lengths: less is the pose model's jitter, not a r
 MIN_REP_SECONDS = 0.4
 SMOOTHING_SECONDS = 0.3
 SETTLE_SECONDS = 0.15
+MOVING_JOINTS = 8  # the joints that move most in the video; the others add only jitter
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,8 @@ def away_from_rest(
     points: np.ndarray, timestamps: np.ndarray, *, ongoing: bool = False
 ) -> np.ndarray:
     """How far (F,) each frame's normalised pose (F, K, 2, from `filled`) is from the start
-    position, in torso lengths averaged over the joints, smoothed over `SMOOTHING_SECONDS`.
+    position, in torso lengths averaged over the `MOVING_JOINTS` joints whose distance ranges
+    widest (10th to 90th percentile), smoothed over `SMOOTHING_SECONDS`.
     The start position is read from the first and last `REST_SECONDS`, or from the first
     alone when the performance is `ongoing`."""
     windows = [points[timestamps <= timestamps[0] + REST_SECONDS]]
@@ -105,7 +108,10 @@ def away_from_rest(
         windows.append(points[timestamps >= timestamps[-1] - REST_SECONDS])
     at_rest = np.concatenate(windows)
     rest = np.median(at_rest, axis=0)
-    distance = np.linalg.norm(points - rest, axis=2).mean(axis=1)
+    per_joint = np.linalg.norm(points - rest, axis=2)
+    reach = np.percentile(per_joint, 90, axis=0) - np.percentile(per_joint, 10, axis=0)
+    moving = np.argsort(reach)[-MOVING_JOINTS:]
+    distance = per_joint[:, moving].mean(axis=1)
     rate = (len(timestamps) - 1) / max(timestamps[-1] - timestamps[0], 1e-6)
     width = max(1, round(SMOOTHING_SECONDS * rate))
     kernel = np.ones(width) / width

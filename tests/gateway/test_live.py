@@ -127,7 +127,9 @@ async def test_frames_sent_faster_than_served_are_dropped_counted_and_never_queu
     assert dropped_so_far == sorted(dropped_so_far)
     assert live.latency_p95_seconds < 1.0
     sent_after = (total - measured_from) * len(images[0].data)
-    assert max(resident) - resident[0] < sent_after / 4  # the frames sent were not kept
+    # The frames sent were not kept: keeping even their JPEG bytes would grow the process by
+    # `sent_after`; its other allocations (posing, scoring) stay well under half of that.
+    assert max(resident) - resident[0] < sent_after / 2
 
 
 async def test_without_a_hint_the_exercise_is_recognised_from_a_window_while_it_runs(
