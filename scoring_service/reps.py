@@ -11,11 +11,12 @@ origin, torso length 1), so where the person stands, how big they appear and mos
 camera's view drop out. The start position is the median pose of the first and last
 `REST_SECONDS` (a set starts and ends at rest). Each frame's distance from it, averaged over
 the `MOVING_JOINTS` joints that move most in the video (the still ones add only jitter) and
-lightly smoothed, rises and falls once a rep: a rep is a peak of that
-distance at least `PROMINENCE` of its high end (95th percentile), and `MIN_PROMINENCE` torso
-lengths, above the valleys on both sides, and at least `MIN_REP_SECONDS` from the previous
-one. A rep runs from the lowest point before its peak to the lowest point after it, and its
-range of motion is how far its peak lies from the start position, in torso lengths.
+lightly smoothed, rises and falls once a rep: a rep is a peak of that distance at least
+`PROMINENCE` of its high end (95th percentile), and `MIN_PROMINENCE` torso lengths, above the
+valleys on both sides, and at least `MIN_REP_SECONDS` from the previous one. Its start, turn
+and end are read on the distance averaged over all the joints: it runs from the lowest point
+before its peak to the lowest point after it, turns where it lies farthest from the start
+position, and its range of motion is that distance, in torso lengths.
 
 A performance still going on (a live session) has no end yet: its start position is read from
 its first `REST_SECONDS` alone, and its last rep counts only once its end lies `SETTLE_SECONDS`
@@ -64,14 +65,18 @@ def find_reps(keypoints: np.ndarray, timestamps: np.ndarray, *, ongoing: bool = 
 
 def reps_in(points: np.ndarray, timestamps: np.ndarray, *, ongoing: bool = False) -> list[Rep]:
     """The reps of a steadied, normalised track (F, K, 2) from `filled`, in order; `ongoing`
-    for a performance still going on."""
+    for a performance still going on. Reps are counted on the joints that move most; each
+    rep's start, turn, end and range are read on all the joints."""
     if len(points) < 3:
         return []
-    distance = away_from_rest(points, timestamps, ongoing=ongoing)
+    per_joint = away_from_rest(points, timestamps, ongoing=ongoing)
+    reach = np.percentile(per_joint, 90, axis=0) - np.percentile(per_joint, 10, axis=0)
+    moving = per_joint[:, np.argsort(reach)[-MOVING_JOINTS:]].mean(axis=1)
+    distance = per_joint.mean(axis=1)
     rate = (len(timestamps) - 1) / max(timestamps[-1] - timestamps[0], 1e-6)
-    high = float(np.percentile(distance, 95))
+    high = float(np.percentile(moving, 95))
     peaks, _ = find_peaks(
-        distance,
+        moving,
         prominence=max(PROMINENCE * high, MIN_PROMINENCE),
         distance=max(1, round(MIN_REP_SECONDS * rate)),
     )
@@ -81,13 +86,14 @@ def reps_in(points: np.ndarray, timestamps: np.ndarray, *, ongoing: bool = False
         after = peaks[index + 1] if index + 1 < len(peaks) else len(distance) - 1
         start = before + int(np.argmin(distance[before : peak + 1]))
         end = peak + int(np.argmin(distance[peak : after + 1]))
+        turn = start + int(np.argmax(distance[start : end + 1]))
         reps.append(
             Rep(
                 int(start),
-                int(peak),
+                int(turn),
                 int(end),
                 float(timestamps[end] - timestamps[start]),
-                float(distance[peak]),
+                float(distance[turn]),
             )
         )
     if ongoing and reps and timestamps[reps[-1].end] > timestamps[-1] - SETTLE_SECONDS:
@@ -98,25 +104,24 @@ def reps_in(points: np.ndarray, timestamps: np.ndarray, *, ongoing: bool = False
 def away_from_rest(
     points: np.ndarray, timestamps: np.ndarray, *, ongoing: bool = False
 ) -> np.ndarray:
-    """How far (F,) each frame's normalised pose (F, K, 2, from `filled`) is from the start
-    position, in torso lengths averaged over the `MOVING_JOINTS` joints whose distance ranges
-    widest (10th to 90th percentile), smoothed over `SMOOTHING_SECONDS`.
-    The start position is read from the first and last `REST_SECONDS`, or from the first
-    alone when the performance is `ongoing`."""
+    """How far (F, K) each joint of each frame's normalised pose (F, K, 2, from `filled`) is
+    from the start position, in torso lengths, smoothed over `SMOOTHING_SECONDS`. The start
+    position is read from the first and last `REST_SECONDS`, or from the first alone when the
+    performance is `ongoing`."""
     windows = [points[timestamps <= timestamps[0] + REST_SECONDS]]
     if not ongoing:
         windows.append(points[timestamps >= timestamps[-1] - REST_SECONDS])
     at_rest = np.concatenate(windows)
     rest = np.median(at_rest, axis=0)
-    per_joint = np.linalg.norm(points - rest, axis=2)
-    reach = np.percentile(per_joint, 90, axis=0) - np.percentile(per_joint, 10, axis=0)
-    moving = np.argsort(reach)[-MOVING_JOINTS:]
-    distance = per_joint[:, moving].mean(axis=1)
+    distance = np.linalg.norm(points - rest, axis=2)
     rate = (len(timestamps) - 1) / max(timestamps[-1] - timestamps[0], 1e-6)
     width = max(1, round(SMOOTHING_SECONDS * rate))
     kernel = np.ones(width) / width
-    padded = np.pad(distance, (width // 2, width - 1 - width // 2), mode="edge")
-    return np.convolve(padded, kernel, mode="valid")
+    padded = np.pad(distance, ((width // 2, width - 1 - width // 2), (0, 0)), mode="edge")
+    return np.stack(
+        [np.convolve(padded[:, joint], kernel, mode="valid") for joint in range(padded.shape[1])],
+        axis=1,
+    )
 
 
 def filled(keypoints: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
