@@ -68,9 +68,11 @@ class RunningServer:
             await self.health.set(name, status)
 
     async def stop(self, grace_seconds: float) -> None:
-        """Reports NOT_SERVING, refuses new calls, waits up to `grace_seconds` for running ones."""
-        await self.health.enter_graceful_shutdown()
-        await self.server.stop(grace_seconds)
+        """Refuses new calls at once, reports NOT_SERVING (to the health port, which stays open
+        meanwhile) and waits up to `grace_seconds` for running calls."""
+        # The server's shutdown starts first: awaiting anything before it would leave a window
+        # in which a new call is still accepted and served.
+        await asyncio.gather(self.server.stop(grace_seconds), self.health.enter_graceful_shutdown())
         if self.health_server is not None:
             await self.health_server.stop(None)
 
