@@ -71,8 +71,9 @@ def reps_in(points: np.ndarray, timestamps: np.ndarray, *, ongoing: bool = False
         return []
     per_joint = away_from_rest(points, timestamps, ongoing=ongoing)
     reach = np.percentile(per_joint, 90, axis=0) - np.percentile(per_joint, 10, axis=0)
-    moving = per_joint[:, np.argsort(reach)[-MOVING_JOINTS:]].mean(axis=1)
-    distance = per_joint.mean(axis=1)
+    moving_joints = np.argsort(reach)[-MOVING_JOINTS:]
+    moving = smoothed(per_joint[:, moving_joints].mean(axis=1), timestamps)
+    distance = smoothed(per_joint.mean(axis=1), timestamps)
     rate = (len(timestamps) - 1) / max(timestamps[-1] - timestamps[0], 1e-6)
     high = float(np.percentile(moving, 95))
     peaks, _ = find_peaks(
@@ -105,23 +106,21 @@ def away_from_rest(
     points: np.ndarray, timestamps: np.ndarray, *, ongoing: bool = False
 ) -> np.ndarray:
     """How far (F, K) each joint of each frame's normalised pose (F, K, 2, from `filled`) is
-    from the start position, in torso lengths, smoothed over `SMOOTHING_SECONDS`. The start
-    position is read from the first and last `REST_SECONDS`, or from the first alone when the
-    performance is `ongoing`."""
+    from the start position, in torso lengths. The start position is read from the first and
+    last `REST_SECONDS`, or from the first alone when the performance is `ongoing`."""
     windows = [points[timestamps <= timestamps[0] + REST_SECONDS]]
     if not ongoing:
         windows.append(points[timestamps >= timestamps[-1] - REST_SECONDS])
-    at_rest = np.concatenate(windows)
-    rest = np.median(at_rest, axis=0)
-    distance = np.linalg.norm(points - rest, axis=2)
+    rest = np.median(np.concatenate(windows), axis=0)
+    return np.linalg.norm(points - rest, axis=2)
+
+
+def smoothed(series: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
+    """A series (F,) averaged over a moving window of `SMOOTHING_SECONDS`."""
     rate = (len(timestamps) - 1) / max(timestamps[-1] - timestamps[0], 1e-6)
     width = max(1, round(SMOOTHING_SECONDS * rate))
-    kernel = np.ones(width) / width
-    padded = np.pad(distance, ((width // 2, width - 1 - width // 2), (0, 0)), mode="edge")
-    return np.stack(
-        [np.convolve(padded[:, joint], kernel, mode="valid") for joint in range(padded.shape[1])],
-        axis=1,
-    )
+    padded = np.pad(series, (width // 2, width - 1 - width // 2), mode="edge")
+    return np.convolve(padded, np.ones(width) / width, mode="valid")
 
 
 def filled(keypoints: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
