@@ -69,7 +69,7 @@ from gateway.capture import capture_warnings
 from gateway.feedback import feedback
 from gateway.fusion import Fusion
 from gateway.recognition import EVERY_CLASS, recognizer_name, verdict
-from gateway.replay import REPLAYS, ReplayableRequests, replica_lost
+from gateway.replay import REPLAY_PAUSES_SECONDS, ReplayableRequests, replica_lost
 from gateway.reps import report_reps
 from gateway.settings import GatewaySettings
 from gateway.upload import Upload
@@ -387,19 +387,22 @@ class Analysis:
             return pose_pb2.EstimatePosesRequest(frames=frames)
 
         requests = ReplayableRequests(queue, to_request)
-        for replays_left in range(REPLAYS, -1, -1):
+        pauses = iter(REPLAY_PAUSES_SECONDS)
+        while True:
             call = self.backends.pose.EstimatePoses(requests.stream(), **self._call_options())
             try:
                 await self._take_poses(call, info, expected)
                 return
             except grpc.aio.AioRpcError as error:
-                if not (replays_left and replica_lost(error)):
+                pause = next(pauses, None)
+                if pause is None or not replica_lost(error):
                     raise backend_error("pose", error) from error
                 logger.warning(
                     "analysis %s: the pose stream lost its replica (%s); sending it again",
                     self.analysis_id,
                     error.details(),
                 )
+                await asyncio.sleep(pause)
 
     async def _take_poses(self, call: AsyncIterator, info: VideoInfo, expected: int) -> None:
         """Keeps the poses of frames not posed yet (a replayed stream answers again from its

@@ -18,8 +18,10 @@ import grpc
 Batch = TypeVar("Batch")
 Request = TypeVar("Request")
 
-# Times a stream is sent again after its replica was lost, before the failure is the caller's.
-REPLAYS = 2
+# Pauses before each replay of a stream whose replica was lost (their count is how many
+# replays before the failure is the caller's): the channel needs a moment to mark the lost
+# replica down and reach another.
+REPLAY_PAUSES_SECONDS = (0.2, 1.0, 3.0)
 
 
 def replica_lost(error: BaseException) -> bool:

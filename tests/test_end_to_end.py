@@ -18,7 +18,7 @@ from google.protobuf import json_format
 from client.analyze import analyze_video
 from client.certs import write_development_certificates
 from client.cli import main
-from client.stack import LocalStack, StackConfig, build_archives
+from client.stack import LocalStack, StackConfig, build_archives, log_tail
 from common.channels import open_channel
 from common.fitness.v1 import gateway_pb2, gateway_pb2_grpc
 from common.security import ClientSecurity
@@ -200,7 +200,15 @@ def test_a_pose_replica_killed_mid_analysis_leaves_the_report_unchanged(stack, v
         await asyncio.wait_for(posing.wait(), 120)
         victim = await busiest(replicas)
         replicas[victim].send_signal(signal.SIGKILL)
-        return await asyncio.wait_for(analysis, 300), victim
+        try:
+            return await asyncio.wait_for(analysis, 300), victim
+        except grpc.aio.AioRpcError as error:
+            states = {name: process.poll() for name, process in replicas.items()}
+            logs = {
+                name: log_tail(stack.config.workdir / f"{name}.log")
+                for name in (*replicas, "gateway")
+            }
+            raise AssertionError(f"killed {victim}; exit codes {states}; logs {logs}") from error
 
     report, victim = asyncio.run(analyse_and_kill())
     assert replicas[victim].wait(timeout=10) == -signal.SIGKILL
