@@ -301,6 +301,8 @@ def run_until_stopped(stack: LocalStack) -> None:
     try:
         with stack:
             print(f"serving: gateway at {stack.address(stack.config.gateway_port)}", flush=True)
+            if stack.torchserve is not None:
+                print(f"TorchServe metrics at {stack.torchserve.metrics_url}", flush=True)
             while not stopping:
                 time.sleep(0.2)
     finally:
