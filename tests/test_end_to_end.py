@@ -1,5 +1,5 @@
 """The whole system as `fitness serve all` runs it: real TorchServe with the shipped pose and
-action archives, the four services as separate processes on loopback (two pose replicas), TLS
+action archives, the four services as separate processes on loopback (three pose replicas), TLS
 on every hop (mutual between the services) and a bearer token at the gateway, the shipped
 scoring indexes, and gym videos uploaded through the gateway."""
 
@@ -52,7 +52,9 @@ def stack(tmp_path_factory) -> Iterator[LocalStack]:
         store,
         MODELS / "scoring",
         folder / "run",
-        pose_replicas=2,
+        # Three: one is killed below, and a replica has been seen to crash on its own (SIGSEGV,
+        # under investigation) in full test runs; the analyses must not depend on which.
+        pose_replicas=3,
         tls_dir=folder / "certs",
         auth_tokens_file=folder / "tokens",
     )
@@ -180,7 +182,7 @@ def test_a_pose_replica_killed_mid_analysis_leaves_the_report_unchanged(stack, v
     address, secure = gateway(stack), credentials(stack)
     video = videos["faulty"]
     replicas = {name: process for name, process in stack.processes if name.startswith("pose")}
-    assert len(replicas) == 2
+    assert len(replicas) == 3
     reference = asyncio.run(
         analyze_video(video, address, exercise_hint=EXERCISE, credentials=secure)
     )
