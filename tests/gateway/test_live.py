@@ -23,7 +23,10 @@ from tests.gateway.system import running_system
 
 HINT = "BodyWeightSquats"
 REALCLIPS = Path(__file__).parents[1] / "data" / "realclips"
-REP_EVENT_SECONDS = 0.5  # a rep event arrives at most this long after the rep's last frame
+# A rep event arrives soon after the rep's last frame, not with the report. The delay itself
+# (0.26 to 0.31 s on an idle 2-core machine) is measured by `bench.live_throughput`: under
+# the full test suite's load it has reached 0.63 s, so the test only bounds it.
+REP_EVENT_SECONDS = 1.0
 # Live and uploaded analyses of one video may differ by this much: an upload's frames are
 # posed in boxes interpolated between anchor frames, a live frame in a box refined on itself,
 # and the two pose different frames.
