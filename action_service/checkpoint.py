@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from action_service.clips import TEST_CLIPS
+from action_service.inference import ActionPredictor
 from action_service.model import ResNet3D, build_model
 from action_service.skeleton_model import SkeletonTCN, skeleton_tcn
 
@@ -52,10 +55,22 @@ def _metadata(path: Path, architecture: str) -> dict[str, str]:
 
 
 def save_checkpoint(
-    model: ResNet3D, *, depth: int, widen_factor: float, classes: list[str], path: Path
+    model: ResNet3D,
+    *,
+    depth: int,
+    widen_factor: float,
+    classes: list[str],
+    path: Path,
+    temporal_stride: int = 1,
 ) -> None:
-    """Writes 3D ResNet weights with depth, width and class names in the metadata."""
-    metadata = {"architecture": R3D, "depth": str(depth), "widen_factor": str(widen_factor)}
+    """Writes 3D ResNet weights with depth, width, the clips' temporal stride and class names
+    in the metadata."""
+    metadata = {
+        "architecture": R3D,
+        "depth": str(depth),
+        "widen_factor": str(widen_factor),
+        "temporal_stride": str(temporal_stride),
+    }
     _save(model, classes, path, metadata)
 
 
@@ -70,6 +85,17 @@ def load_weights(path: Path) -> tuple[ResNet3D, list[str]]:
     )
     model.load_state_dict(load_file(str(path)), strict=True)
     return model, classes
+
+
+def load_predictor(
+    path: Path, *, clips: int = TEST_CLIPS, device: torch.device | None = None
+) -> ActionPredictor:
+    """An evaluation-mode predictor of `save_checkpoint`'s file, sampling clips with the
+    temporal stride it was trained with (1 for files that name none)."""
+    model, classes = load_weights(path)
+    device = device or torch.device("cpu")
+    stride = int(_metadata(path, R3D).get("temporal_stride", "1"))
+    return ActionPredictor(model.eval().to(device), classes, clips, device, stride)
 
 
 def save_skeleton_checkpoint(

@@ -5,12 +5,13 @@ The layout is UCF101's own: `ClassName/v_ClassName_gGG_cCC.<ext>` under a root w
 `testlist01.txt` ("Class/v_....avi"). The gym writes it (`fitness synth videos`); real UCF101
 reads the same way (then keep only the exercise classes with `classes=`).
 
-Training clips are 16 frames (after `frame_step` thinning) from a random start at a random
-pace (0.8x to 1.25x), decoded up to the clip's end or taken from frames kept in memory. Their
-augmentation serves the step from rendered rooms to filmed ones: the published random crop and
-flip, generalised to a random view around the test's centre square (scaled 0.7x to 1.15x,
-stretched, moved along the long side, turned by up to 10 degrees), then random brightness,
-contrast and saturation. Evaluation clips are `action_service.clips`'s.
+Training clips are 16 frames (after `frame_step` thinning, every s-th with a temporal stride
+s) from a random start at a random pace (0.8x to 1.25x), decoded up to the clip's end or taken
+from frames kept in memory. Their augmentation serves the step from rendered rooms to filmed
+ones: the published random crop and flip, generalised to a random view around the test's centre
+square (scaled 0.7x to 1.15x, stretched, moved along the long side, turned by up to 10
+degrees), then random brightness, contrast and saturation. Evaluation clips are
+`action_service.clips`'s.
 """
 
 from __future__ import annotations
@@ -114,9 +115,10 @@ GRAYSCALE_CHANCE = 0.1
 SPEED = (0.8, 1.25)  # frames advanced per clip frame
 
 
-def clip_indices(frame_count: int, rng: random.Random) -> list[int]:
-    """Frame indices of a random training clip: a random start and pace, looping short videos."""
-    speed = rng.uniform(*SPEED)
+def clip_indices(frame_count: int, rng: random.Random, stride: int = 1) -> list[int]:
+    """Frame indices of a random training clip: a random start and pace about every
+    `stride`-th frame, looping short videos."""
+    speed = rng.uniform(*SPEED) * stride
     span = int(np.ceil((CLIP_LENGTH - 1) * speed)) + 1
     start = rng.randint(0, max(frame_count - span, 0))
     return [(start + round(i * speed)) % frame_count for i in range(CLIP_LENGTH)]
@@ -215,6 +217,7 @@ class UCF101Clips(Dataset):
         in_memory: Decode every video once, up front, and keep its frames (short side 112)
             in memory; else each clip decodes its video up to the clip's end.
         loaded: With `in_memory`, called with 1 after each video is decoded.
+        temporal_stride: Clips take about every this many frames (`action_service.clips`).
     """
 
     def __init__(
@@ -227,7 +230,10 @@ class UCF101Clips(Dataset):
         clips_per_video: int = 1,
         in_memory: bool = False,
         loaded: Callable[[int], None] | None = None,
+        temporal_stride: int = 1,
     ) -> None:
+        if temporal_stride < 1:
+            raise ValueError(f"the temporal stride must be at least 1, got {temporal_stride}")
         roots = [roots] if isinstance(roots, Path) else list(roots)
         self.classes = classes or read_classes(roots[0])
         for root in roots[1:]:
@@ -242,6 +248,7 @@ class UCF101Clips(Dataset):
             raise ValueError(f"{list_name} of {roots} lists no video of {self.classes}")
         self.seed = seed
         self.clips_per_video = clips_per_video
+        self.temporal_stride = temporal_stride
         self.frames = load_videos(self.paths, loaded=loaded) if in_memory else None
         self._rng: tuple[int, random.Random] | None = None
 
@@ -260,14 +267,14 @@ class UCF101Clips(Dataset):
         """The frames (short side 112) of one random clip of a video."""
         if self.frames is not None:
             frames = self.frames[video]
-            return [frames[i] for i in clip_indices(len(frames), rng)]
+            return [frames[i] for i in clip_indices(len(frames), rng, self.temporal_stride)]
         path = self.paths[video]
-        indices = clip_indices(kept_frame_count(path), rng)
+        indices = clip_indices(kept_frame_count(path), rng, self.temporal_stride)
         first = min(indices)
         frames = read_frames(path, first=first, count=max(indices) - first + 1)
         if len(frames) < max(indices) - first + 1:  # a header that overstated the length
             frames, first = read_frames(path), 0
-            indices = clip_indices(len(frames), rng)
+            indices = clip_indices(len(frames), rng, self.temporal_stride)
         return [resize_short_side(frames[i - first]) for i in indices]
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:

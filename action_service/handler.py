@@ -12,9 +12,8 @@ from typing import Any
 import numpy as np
 from ts.torch_handler.base_handler import BaseHandler
 
-from action_service.checkpoint import load_weights
+from action_service.checkpoint import load_predictor
 from action_service.clips import TEST_CLIPS
-from action_service.inference import ActionPredictor
 from action_service.payload import decode_request, encode_answer
 from common.torchserve import request_body, serialized_file, worker_device
 
@@ -24,14 +23,11 @@ class ActionHandler(BaseHandler):
 
     def initialize(self, context: Any) -> None:
         self.device = worker_device(context)
-        weights = serialized_file(context)
-        model, classes = load_weights(weights)
         options = (context.model_yaml_config or {}).get("handler", {})
-        self.predictor = ActionPredictor(
-            model.eval().to(self.device),
-            classes,
-            int(options.get("clips", TEST_CLIPS)),
-            self.device,
+        self.predictor = load_predictor(
+            serialized_file(context),
+            clips=int(options.get("clips", TEST_CLIPS)),
+            device=self.device,
         )
         self.initialized = True
 

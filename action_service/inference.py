@@ -31,16 +31,18 @@ class ActionPredictor:
         classes: Exercise ids in the order of the model's outputs.
         clips: Clips per video whose probabilities are averaged.
         device: Where the model runs.
+        temporal_stride: Clips take every this many frames, as the model was trained.
     """
 
     model: torch.nn.Module
     classes: list[str]
     clips: int = TEST_CLIPS
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    temporal_stride: int = 1
 
     def probabilities(self, frames: list[np.ndarray]) -> np.ndarray:
         """Class probabilities (C,) of a video's RGB frames (F, H, W, 3) uint8."""
-        batch = evaluation_clips(frames, self.clips).to(self.device)
+        batch = evaluation_clips(frames, self.clips, self.temporal_stride).to(self.device)
         with torch.inference_mode():
             probabilities = torch.softmax(self.model(batch).float(), dim=1).mean(dim=0)
         return probabilities.cpu().numpy()

@@ -16,7 +16,7 @@ from action_service.backends import (
     KeypointBackend,
     TorchServeBackend,
 )
-from action_service.checkpoint import load_skeleton_weights, load_weights
+from action_service.checkpoint import load_predictor, load_skeleton_weights
 from action_service.classes import EXERCISES, KEYPOINT_CLASSES
 from action_service.clips import estimated_fps, frame_step, resize_short_side
 from action_service.inference import ActionPredictor, KeypointPredictor
@@ -161,8 +161,7 @@ def create_backend(settings: ActionSettings) -> ActionBackend:
         )
     if not settings.weights.is_file():
         raise FileNotFoundError(f"no action weights at {settings.weights}: set --weights")
-    model, classes = load_weights(settings.weights)
-    predictor = ActionPredictor(model.eval(), classes)
+    predictor = load_predictor(settings.weights)
     return InProcessBackend(predictor, settings.weights.stem, predictor.clips)
 
 

@@ -51,6 +51,7 @@ class TrainConfig:
     learning_rate: float = 0.01
     optimizer: Literal["sgd", "adam", "adamw"] = "sgd"
     clips_per_video: int = 1
+    temporal_stride: int = 1
     in_memory: bool = False
     workers: int = 2
     seed: int = 0
@@ -117,6 +118,7 @@ def train(
         clips_per_video=config.clips_per_video,
         in_memory=config.in_memory,
         loaded=loaded,
+        temporal_stride=config.temporal_stride,
     )
     loader = DataLoader(
         dataset,
@@ -158,6 +160,7 @@ def train(
             widen_factor=config.widen_factor,
             classes=dataset.classes,
             path=weights_path,
+            temporal_stride=config.temporal_stride,
         )
         save_state(config.out, optimizer, schedule, epoch + 1)
         if on_epoch:

@@ -774,6 +774,10 @@ def train_action(
         typer.Option(help="sgd (the published fine-tuning), adam or adamw (from scratch)."),
     ] = "sgd",
     clips_per_video: Annotated[int, typer.Option(min=1, help="Random clips a video an epoch.")] = 1,
+    temporal_stride: Annotated[
+        int,
+        typer.Option(min=1, help="Clips take every s-th frame (recorded in the checkpoint)."),
+    ] = 1,
     in_memory: Annotated[
         bool, typer.Option(help="Decode every video once and keep its frames in memory.")
     ] = False,
@@ -801,6 +805,7 @@ def train_action(
         learning_rate=learning_rate,
         optimizer=optimizer,
         clips_per_video=clips_per_video,
+        temporal_stride=temporal_stride,
         in_memory=in_memory,
         workers=workers,
         resume=resume,
@@ -875,20 +880,17 @@ def eval_action(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Report top-1 and per-class accuracy on a held-out list and draw the confusion matrix."""
-    from action_service.checkpoint import load_weights
+    from action_service.checkpoint import load_predictor
     from action_service.clips import TEST_CLIPS
     from action_service.dataset import read_classes, read_split
     from action_service.evaluate import evaluate, write_confusion_png
-    from action_service.inference import ActionPredictor
     from common.device import pick_device
 
     if not weights.is_file():
         raise CLIError(f"no weights at {weights}: train first with `fitness train action`")
     if not (ucf / list_name).is_file():
         raise CLIError(f"no {list_name} in {ucf}: not a UCF101-format folder")
-    model, classes = load_weights(weights)
-    device = pick_device("auto")
-    predictor = ActionPredictor(model.eval().to(device), classes, clips or TEST_CLIPS, device)
+    predictor = load_predictor(weights, clips=clips or TEST_CLIPS, device=pick_device("auto"))
     videos = len(read_split(ucf, list_name, read_classes(ucf)))
     with _progress() as bar:
         task = bar.add_task("recognising videos", total=videos)
@@ -1074,8 +1076,7 @@ def _recognition_records(
     keypoint_weights: Path,
     pose_weights: Path,
 ) -> list:
-    from action_service.checkpoint import load_weights
-    from action_service.inference import ActionPredictor
+    from action_service.checkpoint import load_predictor
     from gateway.recognition_eval import (
         collect_records,
         listed_videos,
@@ -1085,8 +1086,7 @@ def _recognition_records(
 
     if not action_weights.is_file():
         raise CLIError(f"no weights at {action_weights}: train first with `fitness train action`")
-    model, classes = load_weights(action_weights)
-    action = ActionPredictor(model.eval(), classes)
+    action = load_predictor(action_weights)
     keypoint = _keypoint_predictor(keypoint_weights)
     try:
         listed = listed_videos(videos, list_name)

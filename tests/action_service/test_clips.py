@@ -8,6 +8,7 @@ import pytest
 from action_service.clips import (
     KINETICS_MEAN,
     centre_crop,
+    clip_span,
     clip_starts,
     estimated_fps,
     evaluation_clips,
@@ -39,6 +40,22 @@ def test_clips_spread_evenly_over_a_long_video():
 def test_a_video_shorter_than_a_clip_is_looped():
     assert clip_starts(5, 3) == [0]
     assert window(5, 0) == [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0]
+
+
+def test_a_temporal_stride_takes_every_s_th_frame_and_spreads_the_longer_clips():
+    assert clip_span(4) == 61
+    assert window(100, 10, stride=4)[:3] == [10, 14, 18]
+    assert window(100, 10, stride=4)[-1] == 70
+    assert clip_starts(100, 3, clip_span(4)) == [0, 20, 39]
+    assert window(30, 0, stride=4)[7:9] == [28, 2], "a short video loops"
+
+
+def test_evaluation_clips_with_a_stride_hold_every_s_th_frame():
+    frames = [np.full((112, 112, 3), i, np.uint8) for i in range(100)]
+    clips = evaluation_clips(frames, clips=1, stride=4)
+    reds = clips[0, 0, :, 0, 0] * 0.2768 + KINETICS_MEAN[0]
+    start = (100 - 61) // 2
+    assert reds.mul(255).round().tolist() == [start + 4 * i for i in range(16)]
 
 
 def test_evaluation_clips_are_normalised_tensors_in_the_published_layout():

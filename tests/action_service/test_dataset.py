@@ -97,6 +97,15 @@ def test_a_training_clip_moves_forward_at_a_random_pace_and_loops_short_videos(f
             assert 12 <= indices[-1] - indices[0] <= 19, "15 steps at 0.8x to 1.25x"
 
 
+def test_a_training_clip_with_a_temporal_stride_spans_that_many_times_the_frames():
+    rng = random.Random(0)
+    for _ in range(50):
+        indices = clip_indices(300, rng, stride=4)
+        steps = [b - a for a, b in itertools.pairwise(indices)]
+        assert set(steps) <= {3, 4, 5}, "4 frames a step at 0.8x to 1.25x"
+        assert 48 <= indices[-1] - indices[0] <= 75
+
+
 def test_random_views_are_112_square_without_borders_and_flip_half_the_time():
     rng = random.Random(0)
     grey = np.full((112, 199, 3), 90, np.uint8)

@@ -13,9 +13,14 @@ import pytest
 import torch
 
 from action_service.archive import build_action_archive
-from action_service.checkpoint import load_skeleton_weights, load_weights, save_checkpoint
+from action_service.checkpoint import (
+    load_predictor,
+    load_skeleton_weights,
+    load_weights,
+    save_checkpoint,
+)
 from action_service.classes import EXERCISES, KEYPOINT_CLASSES
-from action_service.inference import ActionPredictor, KeypointPredictor
+from action_service.inference import KeypointPredictor
 from action_service.model import build_model
 from action_service.payload import decode_answer, encode_keypoints_request, encode_request
 from action_service.sequences import KeypointSequence
@@ -41,6 +46,7 @@ def archive(tmp_path_factory) -> tuple[Path, Path]:
         widen_factor=0.25,
         classes=EXERCISES,
         path=weights,
+        temporal_stride=4,
     )
     return weights, build_action_archive(weights, folder / "store")
 
@@ -94,8 +100,8 @@ def test_torchserve_and_in_process_give_the_same_probabilities(archive, torchser
     videos = [
         [rng.integers(0, 256, (120, 160, 3), dtype=np.uint8) for _ in range(n)] for n in (40, 7)
     ]
-    model, classes = load_weights(archive[0])
-    predictor = ActionPredictor(model.eval(), classes)
+    predictor = load_predictor(archive[0])
+    assert predictor.temporal_stride == 4
     for frames in videos:
         names, served = predict(torchserve, "action", encode_request(frames))
         assert names == EXERCISES

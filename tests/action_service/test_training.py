@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors.torch import save_file
 
-from action_service.checkpoint import load_weights
+from action_service.checkpoint import load_predictor, load_weights
 from action_service.model import build_model
 from action_service.train import TrainConfig, freeze, train
 
@@ -24,6 +25,19 @@ def test_training_writes_weights_with_the_class_names_and_resumes(tiny_ucf, tmp_
     assert classes == ["BodyWeightSquats", "PushUps"]
     assert model.fc.out_features == 2
     assert len(train(config(tiny_ucf, tmp_path, epochs=2, resume=True))) == 1
+
+
+def test_the_temporal_stride_trained_with_is_the_one_the_predictor_samples_with(tiny_ucf, tmp_path):
+    train(config(tiny_ucf, tmp_path, temporal_stride=4))
+    assert load_predictor(tmp_path / "last.safetensors").temporal_stride == 4
+
+
+def test_a_checkpoint_that_names_no_temporal_stride_samples_consecutive_frames(tmp_path):
+    model = build_model(10, num_classes=2, widen_factor=0.25)
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    metadata = {"depth": "10", "widen_factor": "0.25", "classes": '["a", "b"]'}
+    save_file(state, str(tmp_path / "old.safetensors"), metadata=metadata)
+    assert load_predictor(tmp_path / "old.safetensors").temporal_stride == 1
 
 
 def test_a_pretrained_checkpoint_keeps_its_features_and_gets_a_new_classifier(tiny_ucf, tmp_path):
