@@ -9,6 +9,7 @@ within the grace period.
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import logging
 import signal
 import sys
@@ -230,7 +231,9 @@ def run_service(
     """A service's `main`: its settings from flags over the environment (`argv`, or the
     process's arguments), JSON logs, then `run(settings)` until it returns. A port it cannot
     listen on, a file it cannot read or incomplete TLS settings end the process with one
-    logged line and status 1."""
+    logged line and status 1; a crash in native code leaves every thread's Python stack on
+    stderr."""
+    faulthandler.enable()
     settings = settings_type.from_args(sys.argv[1:] if argv is None else argv, prog=prog)
     configure_logging(settings.log_level)
     try:
