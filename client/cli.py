@@ -746,7 +746,8 @@ Examples:
     fitness train action --ucf data/gym --out runs/action --epochs 20
 
     fitness train action --ucf data/gym --ucf data/gym_more --out runs/action --in-memory \
-        --optimizer adamw --learning-rate 0.002 --batch-size 64 --clips-per-video 4 --epochs 60
+        --optimizer adamw --learning-rate 0.002 --batch-size 64 --clips-per-video 4 --epochs 60 \
+        --temporal-stride 4
 
     fitness train action --ucf data/gym --out runs/r3d34 --depth 34 --widen-factor 1 \
         --pretrained r3d34_K_200ep.pth --frozen-stages 3
