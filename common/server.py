@@ -233,7 +233,7 @@ def run_service(
     listen on, a file it cannot read or incomplete TLS settings end the process with one
     logged line and status 1; a crash in native code leaves every thread's Python stack on
     stderr."""
-    faulthandler.enable()
+    faulthandler.enable(sys.__stderr__)  # the process's own stderr, whatever replaced sys.stderr
     settings = settings_type.from_args(sys.argv[1:] if argv is None else argv, prog=prog)
     configure_logging(settings.log_level)
     try:
