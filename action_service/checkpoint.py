@@ -74,8 +74,7 @@ def save_checkpoint(
     _save(model, classes, path, metadata)
 
 
-def load_weights(path: Path) -> tuple[ResNet3D, list[str]]:
-    """The 3D ResNet and its class names from a checkpoint written by `save_checkpoint`."""
+def _load_r3d(path: Path) -> tuple[ResNet3D, list[str], dict[str, str]]:
     metadata = _metadata(path, R3D)
     classes = json.loads(metadata["classes"])
     model = build_model(
@@ -84,6 +83,12 @@ def load_weights(path: Path) -> tuple[ResNet3D, list[str]]:
         widen_factor=float(metadata["widen_factor"]),
     )
     model.load_state_dict(load_file(str(path)), strict=True)
+    return model, classes, metadata
+
+
+def load_weights(path: Path) -> tuple[ResNet3D, list[str]]:
+    """The 3D ResNet and its class names from a checkpoint written by `save_checkpoint`."""
+    model, classes, _ = _load_r3d(path)
     return model, classes
 
 
@@ -92,9 +97,9 @@ def load_predictor(
 ) -> ActionPredictor:
     """An evaluation-mode predictor of `save_checkpoint`'s file, sampling clips with the
     temporal stride it was trained with (1 for files that name none)."""
-    model, classes = load_weights(path)
+    model, classes, metadata = _load_r3d(path)
     device = device or torch.device("cpu")
-    stride = int(_metadata(path, R3D).get("temporal_stride", "1"))
+    stride = int(metadata.get("temporal_stride", "1"))
     return ActionPredictor(model.eval().to(device), classes, clips, device, stride)
 
 
