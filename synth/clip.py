@@ -20,7 +20,7 @@ from synth.body import Phenotype, PosedBody, body_model
 from synth.camera import Camera, CameraRig
 from synth.exercises import Performance, perform
 from synth.geometry import Box, Solid, as_point
-from synth.labels import FrameLabel, label_frame
+from synth.labels import FrameLabel, in_view_box, label_frame
 from synth.render import Lighting, MeshBuffers, Renderer
 from synth.textures import (
     BACKDROPS,
@@ -225,6 +225,18 @@ class Clip:
             result[index, :, 2] = inside
         return result
 
+    def bystander_boxes(self) -> list[tuple[tuple[float, float, float, float], ...]]:
+        """Per frame, the boxes (x, y, w, h) of the other people in view (the bystander's,
+        when the scene has one in view), without rendering."""
+        if self.scene.bystander is None:
+            return [()] * self.frame_count
+        vertices = self.scene.bystander[0].vertices[0]
+        boxes = (
+            in_view_box(vertices, camera, self.spec.width, self.spec.height)
+            for camera in self.cameras
+        )
+        return [() if box is None else (box,) for box in boxes]
+
     def frames(
         self, renderer: Renderer, *, only: set[int] | None = None
     ) -> Iterator[tuple[int, np.ndarray, FrameLabel]]:
@@ -268,6 +280,7 @@ class Clip:
             size = (self.spec.height + _NOISE_MARGIN, self.spec.width + _NOISE_MARGIN, 3)
             noise = noise_rng.standard_normal(size, dtype=np.float32) * scene.noise_sigma
         flesh = _FleshDistance(self.performance.body)
+        others = self.bystander_boxes()
         previous = None
         body = self.performance.body
         for index, camera in enumerate(self.cameras):
@@ -290,6 +303,7 @@ class Clip:
                 depth,
                 flesh=flesh.at(index),
             )
+            label = replace(label, others=others[index])
             degraded = _degrade(image, previous, scene, noise, noise_rng)
             previous = image
             yield index, degraded, label
@@ -367,4 +381,5 @@ def frame_label_json(label: FrameLabel, index: int) -> dict:
         "keypoints": keypoints,
         "box": [round(float(v), 2) for v in label.box],
         "area": round(label.area, 1),
+        "others": [[round(float(v), 2) for v in box] for box in label.others],
     }

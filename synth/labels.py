@@ -1,4 +1,5 @@
-"""Exact 2D labels of a rendered frame: keypoints with COCO visibility, person box and area.
+"""Exact 2D labels of a rendered frame: keypoints with COCO visibility, person box and area,
+and the boxes of other people in view.
 
 Glossary of shapes:
     - keypoint number: K (17, COCO order)
@@ -22,15 +23,20 @@ from synth.camera import Camera
 VISIBLE, OCCLUDED, OUTSIDE = 2, 1, 0
 _FLESH_FACTOR = 1.5
 _MARGIN_METRES = 0.05
+# A body counts as another person in view with this much of it on the image, this tall.
+MIN_SHARE_IN_VIEW = 0.3
+MIN_HEIGHT_SHARE = 0.1
 
 
 @dataclass(frozen=True)
 class FrameLabel:
-    """Labels of one frame: keypoints (K, 3) as x, y, visibility; box (x, y, w, h); area."""
+    """Labels of one frame: keypoints (K, 3) as x, y, visibility; box (x, y, w, h); area;
+    the boxes of other people in view."""
 
     keypoints: np.ndarray
     box: tuple[float, float, float, float]
     area: float
+    others: tuple[tuple[float, float, float, float], ...] = ()
 
 
 def label_frame(
@@ -71,6 +77,25 @@ def label_frame(
     vertex_pixels, vertex_depth = camera.project(vertices)
     box, area = _silhouette(vertex_pixels[vertex_depth > camera.near], width, height)
     return FrameLabel(np.column_stack([pixels, visibility]), box, area)
+
+
+def in_view_box(
+    vertices: np.ndarray, camera: Camera, width: int, height: int
+) -> tuple[float, float, float, float] | None:
+    """The box of a body in view: at least `MIN_SHARE_IN_VIEW` of its vertices on the image
+    and a box at least `MIN_HEIGHT_SHARE` of the image's height; None otherwise."""
+    pixels, depth = camera.project(vertices)
+    on_image = (
+        (depth > camera.near)
+        & (pixels[:, 0] >= 0)
+        & (pixels[:, 0] < width)
+        & (pixels[:, 1] >= 0)
+        & (pixels[:, 1] < height)
+    )
+    if on_image.mean() < MIN_SHARE_IN_VIEW:
+        return None
+    box, _ = _silhouette(pixels[on_image], width, height)
+    return box if box[3] >= MIN_HEIGHT_SHARE * height else None
 
 
 def _silhouette(

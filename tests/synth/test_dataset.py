@@ -50,6 +50,7 @@ def test_each_video_has_labels_that_match_it(ucf):
         frame = labels["frames"][0]
         assert len(frame["keypoints"]) == 17
         assert {v for _, _, v in frame["keypoints"]} <= {0, 1, 2}
+        assert all(isinstance(frame["others"], list) for frame in labels["frames"])
 
 
 def test_test_groups_are_rendered_with_held_out_ranges(ucf):

@@ -1,4 +1,5 @@
-"""Labels of rendered frames: visibility by depth test, frame borders, boxes."""
+"""Labels of rendered frames: visibility by depth test, frame borders, boxes, other people in
+view."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from common.skeleton import KEYPOINT_INDEX
 from synth.appearance import Appearance
 from synth.body import Phenotype, PosedBody, age_parameter, body_model
 from synth.camera import Camera
-from synth.labels import OCCLUDED, OUTSIDE, VISIBLE, label_frame
+from synth.labels import OCCLUDED, OUTSIDE, VISIBLE, in_view_box, label_frame
 from synth.render import Lighting, Renderer
 
 WIDTH, HEIGHT = 240, 320
@@ -101,3 +102,22 @@ def test_the_box_holds_every_keypoint_in_the_frame(renderer, standing):
     assert (inside[:, 1] >= y).all()
     assert (inside[:, 1] <= y + h).all()
     assert 0.3 * w * h < label.area < w * h
+
+
+def test_another_person_in_view_gets_a_box_round_their_keypoints(standing):
+    camera = camera_at(20)
+    x, y, w, h = in_view_box(standing.vertices[0], camera, WIDTH, HEIGHT)
+    pixels, _ = camera.project(standing.keypoints[0, :17])
+    assert (pixels[:, 0] >= x).all()
+    assert (pixels[:, 0] <= x + w).all()
+    assert (pixels[:, 1] >= y).all()
+    assert (pixels[:, 1] <= y + h).all()
+
+
+def test_a_person_behind_the_camera_far_off_or_mostly_cut_off_is_not_in_view(standing):
+    behind = Camera(np.array([0.0, -4.0, 0.9]), np.array([0.0, -8.0, 0.9]), 0.0, 0.8, WIDTH, HEIGHT)
+    assert in_view_box(standing.vertices[0], behind, WIDTH, HEIGHT) is None
+    far_off = camera_at(0, distance=60.0)  # under a tenth of the frame's height
+    assert in_view_box(standing.vertices[0], far_off, WIDTH, HEIGHT) is None
+    feet_only = camera_at(0, distance=1.0, height=0.1)
+    assert in_view_box(standing.vertices[0], feet_only, WIDTH, HEIGHT) is None
