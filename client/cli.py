@@ -740,6 +740,62 @@ def train_pose(
     typer.echo(f"weights: {out / 'last.safetensors'}")
 
 
+TRAIN_DETECTOR_EXAMPLES = """
+Examples:
+
+    fitness train detector --ucf data/gym --ucf data/gym_more --out runs/detector
+"""
+
+
+@train_app.command("detector", epilog=TRAIN_DETECTOR_EXAMPLES)
+def train_detector(
+    ucf: Annotated[
+        list[Path],
+        typer.Option(help="The gym's UCF101-format folder (videos with labels); repeatable."),
+    ],
+    out: Annotated[Path, typer.Option(help="Folder for last.safetensors and last_state.pt.")],
+    list_name: Annotated[str, typer.Option("--list", help="Split list to train on.")] = (
+        "trainlist01.txt"
+    ),
+    frames_per_video: Annotated[int, typer.Option(min=1)] = 8,
+    input_side: Annotated[int, typer.Option(min=32, help="Square input side, pixels.")] = 192,
+    epochs: Annotated[int, typer.Option(min=1)] = 30,
+    batch_size: Annotated[int, typer.Option(min=1)] = 32,
+    learning_rate: Annotated[float, typer.Option(min=0.0)] = 2e-3,
+    workers: Annotated[int, typer.Option(min=0, help="Data loading processes.")] = 2,
+    resume: Annotated[bool, typer.Option(help="Continue from OUT/last_state.pt.")] = False,
+    device: Annotated[str, typer.Option(help="auto (GPU when present), cpu or cuda.")] = "auto",
+) -> None:
+    """Train the person detector (the capture check for other people) on the gym's frames."""
+    from pose_service.train_detector import DetectorTrainConfig, listed_videos
+    from pose_service.train_detector import train_detector as train
+
+    if input_side % 32:
+        raise CLIError(f"--input-side must be a multiple of 32, got {input_side}")
+    config = DetectorTrainConfig(
+        ucf=list(ucf),
+        out=out,
+        list_name=list_name,
+        frames_per_video=frames_per_video,
+        input_side=input_side,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        workers=workers,
+        resume=resume,
+        device=device,
+    )
+    videos = sum(len(listed_videos(root, list_name)) for root in ucf)
+    _train_with_progress(
+        train,
+        config,
+        total=videos * frames_per_video * epochs,
+        epochs=epochs,
+        videos_to_load=videos,
+    )
+    typer.echo(f"weights: {out / 'last.safetensors'}")
+
+
 TRAIN_ACTION_EXAMPLES = """
 Examples:
 
@@ -850,6 +906,60 @@ def eval_pose(
     typer.echo(
         f"people {metrics.people}  AP {metrics.ap:.3f}  AP50 {metrics.ap50:.3f}  "
         f"AP75 {metrics.ap75:.3f}  AR {metrics.ar:.3f}  PCK@0.1 {metrics.pck:.3f}"
+    )
+
+
+EVAL_DETECTOR_EXAMPLES = """
+Examples:
+
+    fitness eval detector --ucf data/gym
+
+    fitness eval detector --weights runs/detector/last.safetensors --ucf data/gym_val \
+        --list trainlist01.txt --threshold 0.4 --json
+"""
+
+
+@eval_app.command("detector", epilog=EVAL_DETECTOR_EXAMPLES)
+def eval_detector(
+    ucf: Annotated[Path, typer.Option(help="The gym's UCF101-format folder.")],
+    weights: Annotated[
+        Path, typer.Option(help="A last.safetensors written by `train detector`.")
+    ] = Path("models/pose/person_detector.safetensors"),
+    list_name: Annotated[str, typer.Option("--list", help="Held-out split list.")] = (
+        "testlist01.txt"
+    ),
+    threshold: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="Centre confidence a person needs.")
+    ] = None,
+    every: Annotated[int, typer.Option(min=1, help="Check every N-th frame.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Report the person detector's recall, false people and other-people check per video."""
+    from common.device import pick_device
+    from pose_service.detector import load_detector
+    from pose_service.evaluate_detector import evaluate_detector, metrics_json
+    from pose_service.train_detector import listed_videos
+
+    if not weights.is_file():
+        raise CLIError(f"no weights at {weights}: train first with `fitness train detector`")
+    detector = load_detector(weights, device=pick_device("auto"))
+    if threshold is not None:
+        detector.threshold = threshold
+    videos = listed_videos(ucf, list_name)
+    with _progress() as bar:
+        task = bar.add_task("detecting", total=len(videos))
+        metrics = evaluate_detector(
+            detector, videos, every=every, progress=lambda n: bar.advance(task, n)
+        )
+    if as_json:
+        typer.echo(metrics_json(metrics))
+        return
+    typer.echo(
+        f"videos {metrics.videos}  frames {metrics.frames}  performer recall "
+        f"{metrics.performer_recall:.3f}  other recall {metrics.other_recall:.3f}  false people "
+        f"per frame {metrics.false_people_per_frame:.3f}\nvideos with others in view "
+        f"{metrics.videos_with_others}: flagged {metrics.flagged_with_others:.1%}; others "
+        f"flagged {metrics.flagged_without_others:.1%}"
     )
 
 
