@@ -3,8 +3,10 @@
 Batch 1, 8 and 32 crops (frame + box each), compact HRNet against W32, on this machine's CPU
 cores. Through TorchServe, a "batch" is that many concurrent requests, which TorchServe
 gathers into model batches of up to 8 (`pose_service/model-config.yaml`); the ratio of the
-two columns is TorchServe's overhead. Where a CUDA GPU is present, a second table times the
-network alone on it in fp32 and bf16 (autocast), against W32 fp32 in the same process.
+two columns is TorchServe's overhead. A second table times the person detector (whole frames,
+letterboxed) against the compact HRNet (crops) in the same process, and what checking every
+fifth frame adds to posing each. Where a CUDA GPU is present, a last table times the network
+alone on it in fp32 and bf16 (autocast), against W32 fp32 in the same process.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import torch
 
 from common.torchserve import TorchServe
 from pose_service.archive import build_pose_archive
+from pose_service.detector import PeopleNet, PersonDetector
 from pose_service.inference import PosePredictor
 from pose_service.model import build_model
 from pose_service.payload import encode_request
@@ -74,6 +77,24 @@ def through_torchserve(server: TorchServe, batch: int, pool: ThreadPoolExecutor)
     return rate(lambda: list(pool.map(post, bodies)), batch)
 
 
+def detector_table() -> None:
+    """Detector frames/s against compact HRNet crops/s, and the share a check every fifth
+    frame adds to posing every frame."""
+    print("Person detector against the compact pose model, in process (CPU; 640x360 frames)")
+    print("| batch | detector frames/s | pose crops/s | detector / pose | every 5th frame adds |")
+    print("|---|---|---|---|---|")
+    detector = PersonDetector(PeopleNet().eval(), threshold=0.0)
+    predictor = PosePredictor(build_model("compact").eval())
+    for batch in BATCHES[:2]:
+        frames, boxes = inputs(batch)
+        people = rate(lambda frames=frames: detector.detect(frames), batch)
+        poses = rate(lambda frames=frames, boxes=boxes: predictor.predict(frames, boxes), batch)
+        print(
+            f"| {batch} | {people:.1f} | {poses:.1f} | {people / poses:.2f} "
+            f"| {poses / people / 5:.0%} |"
+        )
+
+
 def gpu_table() -> None:
     """The network alone on the GPU: crops/s in fp32 and bf16 against W32 fp32."""
     device = torch.device("cuda")
@@ -124,6 +145,7 @@ def main() -> None:
                     print(
                         f"| {name} | {batch} | {local:.1f} | {served:.1f} | {served / local:.2f} |"
                     )
+    detector_table()
     if torch.cuda.is_available():
         gpu_table()
 

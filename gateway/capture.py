@@ -8,7 +8,9 @@ Checked on the poses the pose service found (frames where nobody was found are l
 - a recognised exercise with no full repetition found;
 - a view the exercise's cues cannot be judged from: the body's width across the shoulders and
   hips against its torso length (median over frames) tells a side view (narrow) from a front
-  or back one (wide); between the two thresholds nothing is said.
+  or back one (wide); between the two thresholds nothing is said;
+- other people in view in at least `OTHERS_SHARE` of the frames the pose service checked for
+  them (its person detector; at least `MIN_CHECKED_FRAMES` of them).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ EDGE_PIXELS = 2.0
 SIDE_WIDTH_RATIO = 0.25
 FRONT_WIDTH_RATIO = 0.35
 MIN_VIEW_FRAMES = 5
+OTHERS_SHARE = 0.3
+MIN_CHECKED_FRAMES = 2
 _TORSO = [
     KEYPOINT_INDEX[name] for name in ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
 ]
@@ -84,6 +88,24 @@ def body_view(keypoints: np.ndarray) -> common_pb2.View.ValueType:
     return common_pb2.VIEW_UNSPECIFIED
 
 
+def _other_people(poses: Sequence[common_pb2.FramePose]) -> list[gateway_pb2.CaptureWarning]:
+    """The other-people warning, when others share the frames checked for them."""
+    checked = [pose for pose in poses if pose.HasField("others")]
+    if len(checked) < MIN_CHECKED_FRAMES:
+        return []
+    share = sum(bool(pose.others.boxes) for pose in checked) / len(checked)
+    if share < OTHERS_SHARE:
+        return []
+    return [
+        gateway_pb2.CaptureWarning(
+            kind=Kind.KIND_OTHER_PEOPLE,
+            message=f"Someone else is in view in {share:.0%} of the checked frames: the report "
+            "follows one person, the one whose skeleton the annotated video draws. Film where "
+            "nobody else shows, or ask others to step out of view.",
+        )
+    ]
+
+
 def capture_warnings(
     poses: Sequence[common_pb2.FramePose],
     width: int,
@@ -94,7 +116,7 @@ def capture_warnings(
     """The warnings for one video's poses in a `width` x `height` frame; `reps` None skips the
     rep check (nothing was scored); `preferred_view` is the exercise's (unspecified: any)."""
     found = [pose for pose in poses if pose.pose.score > 0]
-    warnings = []
+    warnings = _other_people(poses)
     if found:
         _, keypoints = pose_arrays(found)
         inside = (

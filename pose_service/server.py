@@ -1,11 +1,14 @@
 """`fitness.v1.PoseEstimator`: one person's 17 keypoints per frame, over TorchServe or in process.
 
 A stream carries one video in batches. Without caller boxes, `PersonTracker` finds the person
-(no detector needed); with them, each frame is estimated in its box.
+(no detector needed); with them, each frame is estimated in its box. Every `people_every`-th
+frame of a stream also goes to the person detector, which runs in this process under either
+backend (it is small), and the pose's `others` lists who else is in view.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 
@@ -20,6 +23,7 @@ from common.metrics import FRAMES_POSED
 from common.server import ServiceBinding, run_service, serve
 from common.torchserve import InferenceClient, hosted_torchserve
 from pose_service.backends import InProcessBackend, PoseBackend, TorchServeBackend
+from pose_service.detector import PersonDetector, load_detector, others
 from pose_service.inference import PosePredictor
 from pose_service.settings import PoseSettings
 from pose_service.tracking import Box, PersonTracker
@@ -99,12 +103,33 @@ def pose_message(keypoints: np.ndarray, box: Box) -> common_pb2.Pose:
     )
 
 
-class PoseEstimator(pose_pb2_grpc.PoseEstimatorServicer):
-    """Estimates poses with a backend; tracks the person box within each stream."""
+def others_message(
+    detector: PersonDetector, frames: list[np.ndarray], keypoints: np.ndarray
+) -> list[common_pb2.OtherPeople]:
+    """The other people in view in each frame, besides the person of its keypoints (17, 3)."""
+    messages = []
+    for people, points in zip(detector.detect(frames), keypoints, strict=True):
+        boxes = [
+            common_pb2.Box(x=x, y=y, width=w, height=h)
+            for x, y, w, h in (person.box for person in others(people, points))
+        ]
+        messages.append(common_pb2.OtherPeople(boxes=boxes))
+    return messages
 
-    def __init__(self, backend: PoseBackend, settings: PoseSettings) -> None:
+
+class PoseEstimator(pose_pb2_grpc.PoseEstimatorServicer):
+    """Estimates poses with a backend; tracks the person box within each stream; checks
+    every `people_every`-th frame for other people when it has a detector."""
+
+    def __init__(
+        self,
+        backend: PoseBackend,
+        settings: PoseSettings,
+        detector: PersonDetector | None = None,
+    ) -> None:
         self.backend = backend
         self.settings = settings
+        self.detector = detector
 
     async def EstimatePoses(
         self,
@@ -112,6 +137,8 @@ class PoseEstimator(pose_pb2_grpc.PoseEstimatorServicer):
         context: grpc.aio.ServicerContext,
     ) -> AsyncIterator[pose_pb2.EstimatePosesResponse]:
         tracker = PersonTracker(self.backend.estimate, stride=self.settings.track_stride)
+        every = self.settings.people_every if self.detector else 0
+        seen = 0
         async for request in request_iterator:
             frames = frames_of(request, self.settings.max_batch_size)
             if request.boxes:
@@ -127,6 +154,17 @@ class PoseEstimator(pose_pb2_grpc.PoseEstimatorServicer):
                     request.frames, frames, keypoints, boxes, strict=True
                 )
             ]
+            checked = [i for i in range(len(frames)) if every and (seen + i) % every == 0]
+            seen += len(frames)
+            if checked:
+                found = await asyncio.to_thread(
+                    others_message,
+                    self.detector,
+                    [frames[i] for i in checked],
+                    keypoints[checked],
+                )
+                for i, people in zip(checked, found, strict=True):
+                    poses[i].others.CopyFrom(people)
             FRAMES_POSED.inc(len(poses))
             yield pose_pb2.EstimatePosesResponse(poses=poses)
 
@@ -156,11 +194,24 @@ def create_backend(settings: PoseSettings) -> PoseBackend:
     return InProcessBackend(predictor, settings.weights.stem)
 
 
+def create_detector(settings: PoseSettings) -> PersonDetector | None:
+    """The person detector the settings ask for; None when the check is off."""
+    if not settings.people_every:
+        return None
+    if not settings.detector_weights.is_file():
+        raise FileNotFoundError(
+            f"no person detector weights at {settings.detector_weights}: set "
+            "--detector-weights, or --people-every 0 to turn the other-people check off"
+        )
+    return load_detector(settings.detector_weights, device=pick_device("auto"))
+
+
 def binding(backend: PoseBackend, settings: PoseSettings) -> ServiceBinding:
-    """The pose service, ready for `common.server`."""
+    """The pose service with the person detector its settings name, ready for
+    `common.server`."""
     return ServiceBinding(
         pose_pb2.DESCRIPTOR.services_by_name["PoseEstimator"],
-        PoseEstimator(backend, settings),
+        PoseEstimator(backend, settings, create_detector(settings)),
         pose_pb2_grpc.add_PoseEstimatorServicer_to_server,
     )
 

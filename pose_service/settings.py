@@ -27,3 +27,12 @@ class PoseSettings(ModelServiceSettings):
         4, ge=1, description="Every how many frames the person box is re-estimated."
     )
     backend_timeout_seconds: float = Field(30.0, gt=0, description="Per model request.")
+    detector_weights: Path = Field(
+        Path("models/pose/person_detector.safetensors"),
+        description="Person detector for the other-people check (from `fitness train detector`).",
+    )
+    people_every: int = Field(
+        5,
+        ge=0,
+        description="Every how many frames of a stream are checked for other people (0: none).",
+    )

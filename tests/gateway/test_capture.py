@@ -1,5 +1,5 @@
 """Capture checks: feet or head out of the frame, a person too small, no full rep, a view the
-exercise cannot be judged from; a well filmed video gets no warning."""
+exercise cannot be judged from, other people in view; a well filmed video gets no warning."""
 
 from __future__ import annotations
 
@@ -113,3 +113,28 @@ def test_too_few_frames_showing_the_torso_say_nothing_about_the_view():
     keypoints[:7, KEYPOINT_INDEX["left_hip"], 2] = 0.05
     assert body_view(keypoints) == common_pb2.VIEW_UNSPECIFIED
     assert body_view(person()) == common_pb2.VIEW_FRONT_OR_BACK
+
+
+def with_others(poses: list[common_pb2.FramePose], crowded: list[int], checked: list[int]):
+    """The poses with `checked` frames checked for other people, someone else in `crowded`."""
+    bystander = common_pb2.Box(x=20, y=40, width=60, height=200)
+    for index in checked:
+        poses[index].others.SetInParent()
+        if index in crowded:
+            poses[index].others.boxes.append(bystander)
+    return poses
+
+
+def test_someone_else_in_view_on_a_third_of_the_checked_frames_is_warned_with_a_fix():
+    poses = with_others(as_poses(person(30)), crowded=[0, 10], checked=[0, 5, 10, 15, 20, 25])
+    [warning] = capture_warnings(poses, WIDTH, HEIGHT, ONE_REP)
+    assert warning.kind == Kind.KIND_OTHER_PEOPLE
+    assert warning.message.startswith("Someone else is in view in 33% of the checked frames")
+    assert "step out of view" in warning.message
+
+
+def test_others_on_few_checked_frames_or_too_few_frames_checked_say_nothing():
+    rarely = with_others(as_poses(person(30)), crowded=[0], checked=[0, 5, 10, 15, 20, 25])
+    assert capture_warnings(rarely, WIDTH, HEIGHT, ONE_REP) == []
+    once = with_others(as_poses(person(30)), crowded=[0], checked=[0])
+    assert capture_warnings(once, WIDTH, HEIGHT, ONE_REP) == []

@@ -19,9 +19,11 @@ from gateway.fusion import Fusion
 from gateway.server import binding as gateway_binding
 from gateway.server import open_backends
 from gateway.settings import GatewaySettings
+from synth.dataset import render_clip
 from tests.gateway.system import running_system
 
 REALCLIPS = Path(__file__).parents[1] / "data" / "realclips"
+KIND_OTHER_PEOPLE = gateway_pb2.CaptureWarning.Kind.KIND_OTHER_PEOPLE
 
 
 def squat_video(tiny_ucf: Path) -> Path:
@@ -303,6 +305,36 @@ async def test_a_real_portrait_60_fps_phone_clip_gets_a_report(system, clip):
     report = events[-1].report
     assert report.video.height > report.video.width  # portrait, upright
     assert len(report.poses) > 0
+
+
+@pytest.fixture(scope="module")
+def squats_filmed(tmp_path_factory) -> dict[str, Path]:
+    """A squat set with a second person standing in view the whole time, and one alone."""
+    folder = tmp_path_factory.mktemp("people")
+    videos = {"two people": folder / "two.mp4", "alone": folder / "alone.mp4"}
+    for seed, path in zip((48, 16), videos.values(), strict=True):
+        render_clip("BodyWeightSquats", path, seed=seed, reps=2, size=(320, 240))
+    return videos
+
+
+async def test_a_second_person_in_view_is_warned_about_and_a_person_alone_is_not(
+    system, squats_filmed
+):
+    warned = {}
+    for name, video in squats_filmed.items():
+        options = gateway_pb2.AnalysisOptions(sample_fps=10)
+        events = await analyse(system.stub, upload_requests(video, "BodyWeightSquats", options))
+        report = events[-1].report
+        warned[name] = [w.kind for w in report.warnings if w.kind == KIND_OTHER_PEOPLE]
+    assert warned == {"two people": [KIND_OTHER_PEOPLE], "alone": []}
+
+
+async def test_a_real_clip_with_someone_in_the_background_is_warned_about(system):
+    options = gateway_pb2.AnalysisOptions(sample_fps=10)
+    video = REALCLIPS / "pose2sim_single_cam01.mp4"
+    events = await analyse(system.stub, upload_requests(video, "BodyWeightSquats", options), 300)
+    warnings = [w for w in events[-1].report.warnings if w.kind == KIND_OTHER_PEOPLE]
+    assert len(warnings) == 1, events[-1].report.warnings
 
 
 async def test_sequential_orchestration_gives_the_same_report(system, tiny_ucf):

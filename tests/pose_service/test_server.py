@@ -1,4 +1,5 @@
-"""`fitness.v1.PoseEstimator` on a real gRPC server: poses per frame, tracking, bad input."""
+"""`fitness.v1.PoseEstimator` on a real gRPC server: poses per frame, tracking, other people in
+view, bad input."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from common.images import encode_image
 from common.server import start_server
 from common.torchserve import free_port
 from common.video import VideoReader
+from pose_service.detector import PeopleNet, save_detector
 from pose_service.model import hrnet_compact
-from pose_service.server import binding, create_backend
+from pose_service.server import binding, create_backend, create_detector
 from pose_service.settings import PoseSettings
 from pose_service.train import save_checkpoint
 
@@ -33,9 +35,24 @@ def weights(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def detector_weights(tmp_path_factory) -> Path:
+    torch.manual_seed(6)
+    path = tmp_path_factory.mktemp("detector") / "detector.safetensors"
+    save_detector(PeopleNet(), 96, path)
+    return path
+
+
 @pytest.fixture
-async def stub(weights) -> AsyncIterator[pose_pb2_grpc.PoseEstimatorStub]:
-    settings = PoseSettings(port=0, backend="in_process", weights=weights, max_batch_size=8)
+async def stub(weights, detector_weights) -> AsyncIterator[pose_pb2_grpc.PoseEstimatorStub]:
+    settings = PoseSettings(
+        port=0,
+        backend="in_process",
+        weights=weights,
+        max_batch_size=8,
+        detector_weights=detector_weights,
+        people_every=3,
+    )
     running = await start_server(settings, [binding(create_backend(settings), settings)])
     async with open_channel(f"127.0.0.1:{running.port}", max_attempts=1) as channel:
         yield pose_pb2_grpc.PoseEstimatorStub(channel)
@@ -64,6 +81,23 @@ async def test_each_batch_gets_a_pose_per_frame_in_order(stub):
     assert len(pose.keypoints) == 17
     assert pose.box.width > 0
     assert 0.0 <= pose.score <= 1.0
+
+
+async def test_every_third_frame_of_a_stream_is_checked_for_other_people(stub):
+    batches = [
+        pose_pb2.EstimatePosesRequest(frames=[frame(i) for i in range(s, s + 5)]) for s in (0, 5)
+    ]
+    responses = await estimate(stub, *batches)
+    checked = [p.frame_index for r in responses for p in r.poses if p.HasField("others")]
+    assert checked == [0, 3, 6, 9]
+
+
+def test_without_the_check_no_detector_is_needed_and_a_missing_one_is_named(tmp_path, weights):
+    missing = tmp_path / "missing.safetensors"
+    off = PoseSettings(weights=weights, detector_weights=missing, people_every=0)
+    assert create_detector(off) is None
+    with pytest.raises(FileNotFoundError, match=r"no person detector .*--people-every 0"):
+        create_detector(PoseSettings(weights=weights, detector_weights=missing))
 
 
 async def test_caller_boxes_are_used_as_given(stub):

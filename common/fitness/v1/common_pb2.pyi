@@ -120,12 +120,20 @@ class Frame(_message.Message):
     def __init__(self, image: _Optional[_Union[Image, _Mapping]] = ..., index: _Optional[int] = ..., timestamp_seconds: _Optional[float] = ...) -> None: ...
 
 class FramePose(_message.Message):
-    __slots__ = ("frame_index", "pose")
+    __slots__ = ("frame_index", "pose", "others")
     FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
     POSE_FIELD_NUMBER: _ClassVar[int]
+    OTHERS_FIELD_NUMBER: _ClassVar[int]
     frame_index: int
     pose: Pose
-    def __init__(self, frame_index: _Optional[int] = ..., pose: _Optional[_Union[Pose, _Mapping]] = ...) -> None: ...
+    others: OtherPeople
+    def __init__(self, frame_index: _Optional[int] = ..., pose: _Optional[_Union[Pose, _Mapping]] = ..., others: _Optional[_Union[OtherPeople, _Mapping]] = ...) -> None: ...
+
+class OtherPeople(_message.Message):
+    __slots__ = ("boxes",)
+    BOXES_FIELD_NUMBER: _ClassVar[int]
+    boxes: _containers.RepeatedCompositeFieldContainer[Box]
+    def __init__(self, boxes: _Optional[_Iterable[_Union[Box, _Mapping]]] = ...) -> None: ...
 
 class Exercise(_message.Message):
     __slots__ = ("id", "display_name", "major_joints", "preferred_view")
