@@ -58,16 +58,9 @@ def label_frame(
             (computed from `vertices` otherwise).
     """
     height, width = depth.shape
-    pixels, keypoint_depth = camera.project(keypoints)
+    pixels, keypoint_depth, inside = _seen(keypoints, camera, width, height)
     if flesh is None:
         flesh = np.linalg.norm(vertices[None] - keypoints[:, None], axis=2).min(axis=1)
-    inside = (
-        (keypoint_depth > camera.near)
-        & (pixels[:, 0] >= 0)
-        & (pixels[:, 0] < width)
-        & (pixels[:, 1] >= 0)
-        & (pixels[:, 1] < height)
-    )
     visibility = np.full(len(keypoints), OUTSIDE, np.float64)
     columns = np.clip(pixels[:, 0].astype(int), 0, width - 1)
     rows = np.clip(pixels[:, 1].astype(int), 0, height - 1)
@@ -84,7 +77,19 @@ def in_view_box(
 ) -> tuple[float, float, float, float] | None:
     """The box of a body in view: at least `MIN_SHARE_IN_VIEW` of its vertices on the image
     and a box at least `MIN_HEIGHT_SHARE` of the image's height; None otherwise."""
-    pixels, depth = camera.project(vertices)
+    pixels, _, on_image = _seen(vertices, camera, width, height)
+    if on_image.mean() < MIN_SHARE_IN_VIEW:
+        return None
+    box, _ = _silhouette(pixels[on_image], width, height)
+    return box if box[3] >= MIN_HEIGHT_SHARE * height else None
+
+
+def _seen(
+    points: np.ndarray, camera: Camera, width: int, height: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pixels (P, 2) and depths (P,) of world points (P, 3), and which are in front of the
+    camera and on the `width` x `height` image."""
+    pixels, depth = camera.project(points)
     on_image = (
         (depth > camera.near)
         & (pixels[:, 0] >= 0)
@@ -92,10 +97,7 @@ def in_view_box(
         & (pixels[:, 1] >= 0)
         & (pixels[:, 1] < height)
     )
-    if on_image.mean() < MIN_SHARE_IN_VIEW:
-        return None
-    box, _ = _silhouette(pixels[on_image], width, height)
-    return box if box[3] >= MIN_HEIGHT_SHARE * height else None
+    return pixels, depth, on_image
 
 
 def _silhouette(
