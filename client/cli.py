@@ -757,9 +757,9 @@ def train_detector(
     list_name: Annotated[str, typer.Option("--list", help="Split list to train on.")] = (
         "trainlist01.txt"
     ),
-    frames_per_video: Annotated[int, typer.Option(min=1)] = 8,
+    frames_per_video: Annotated[int, typer.Option(min=1)] = 10,
     input_side: Annotated[int, typer.Option(min=32, help="Square input side, pixels.")] = 192,
-    epochs: Annotated[int, typer.Option(min=1)] = 30,
+    epochs: Annotated[int, typer.Option(min=1)] = 40,
     batch_size: Annotated[int, typer.Option(min=1)] = 32,
     learning_rate: Annotated[float, typer.Option(min=0.0)] = 2e-3,
     workers: Annotated[int, typer.Option(min=0, help="Data loading processes.")] = 2,

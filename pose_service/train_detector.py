@@ -200,9 +200,9 @@ class DetectorTrainConfig:
     ucf: list[Path]
     out: Path
     list_name: str = "trainlist01.txt"
-    frames_per_video: int = 8
+    frames_per_video: int = 10
     input_side: int = 192
-    epochs: int = 30
+    epochs: int = 40
     batch_size: int = 32
     learning_rate: float = 2e-3
     workers: int = 2
