@@ -35,6 +35,7 @@ __all__ = [
     "Detection",
     "PeopleNet",
     "PersonDetector",
+    "intersection",
     "letterbox",
     "load_detector",
     "others",
@@ -110,16 +111,20 @@ class Detection:
     score: float
 
 
+def intersection(a: tuple, b: tuple) -> float:
+    """The area two boxes (x, y, w, h, ...) share."""
+    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return max(width, 0) * max(height, 0)
+
+
 def _covered(box: tuple, kept: list[tuple]) -> bool:
     """Whether a kept box covers most of `box` or `box` most of it (a second peak on one
     person, which a large person's heatmap can show)."""
-    x, y, w, h = box[:4]
-    for other in kept:
-        ox, oy, ow, oh = other[:4]
-        inter = max(min(x + w, ox + ow) - max(x, ox), 0) * max(min(y + h, oy + oh) - max(y, oy), 0)
-        if inter >= DUPLICATE_COVER * min(w * h, ow * oh):
-            return True
-    return False
+    return any(
+        intersection(box, other) >= DUPLICATE_COVER * min(box[2] * box[3], other[2] * other[3])
+        for other in kept
+    )
 
 
 def decode(output: Tensor, threshold: float, max_people: int) -> list[list[tuple]]:

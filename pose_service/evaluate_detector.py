@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from common.video import VideoReader
-from pose_service.detector import PersonDetector, others
+from pose_service.detector import PersonDetector, intersection, others
 from pose_service.train_detector import Box, people_in
 
 IOU_MATCH = 0.5
@@ -41,9 +41,7 @@ class DetectorMetrics:
 
 def iou(a: Box, b: Box) -> float:
     """Intersection over union of two (x, y, w, h) boxes."""
-    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
-    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    inter = max(x1 - x0, 0) * max(y1 - y0, 0)
+    inter = intersection(a, b)
     union = a[2] * a[3] + b[2] * b[3] - inter
     return inter / union if union > 0 else 0.0
 
