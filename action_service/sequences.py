@@ -66,16 +66,22 @@ def resample(
 ) -> np.ndarray:
     """Poses (F', K, 3) at `fps`, each the posed frame nearest in time; `speed` > 1 plays the
     movement faster (fewer frames), as a quicker performer would."""
-    times = sequence.timestamps - sequence.timestamps[0]
+    return sequence.keypoints[nearest_frames(sequence.timestamps, fps, speed)]
+
+
+def nearest_frames(
+    timestamps: np.ndarray, fps: float = SEQUENCE_FPS, speed: float = 1.0
+) -> np.ndarray:
+    """Indices (F',) of the frames at `timestamps` (F,) nearest to instants `speed / fps`
+    seconds apart from the first."""
+    times = timestamps - timestamps[0]
     count = max(1, int(np.floor(times[-1] * fps / speed)) + 1)
     wanted = np.arange(count) * speed / fps
-    nearest = np.clip(np.searchsorted(times, wanted), 1, max(1, len(times) - 1))
-    if len(times) > 1:
-        earlier = np.abs(times[nearest - 1] - wanted) <= np.abs(times[nearest] - wanted)
-        nearest = np.where(earlier, nearest - 1, nearest)
-    else:
-        nearest = np.zeros(count, int)
-    return sequence.keypoints[nearest]
+    if len(times) == 1:
+        return np.zeros(count, int)
+    nearest = np.clip(np.searchsorted(times, wanted), 1, len(times) - 1)
+    earlier = np.abs(times[nearest - 1] - wanted) <= np.abs(times[nearest] - wanted)
+    return np.where(earlier, nearest - 1, nearest)
 
 
 def window_starts(frames: int, window: int = WINDOW, windows: int = 5) -> list[int]:

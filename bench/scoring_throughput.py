@@ -10,6 +10,7 @@ shaped like the real thing at any size.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -17,9 +18,11 @@ from common.skeleton import KEYPOINT_INDEX, NUM_KEYPOINTS
 from scoring_service.catalogue import load_catalogue
 from scoring_service.index import build_exercise_index
 from scoring_service.keypoint_dataset import VideoKeypoints
+from scoring_service.reps import RepCounter
 from scoring_service.scorers import score_performance
 
 EXERCISE = "BodyWeightSquats"
+REP_SEGMENTER = Path("models/scoring/rep_segmenter.safetensors")
 FRAMES_PER_VIDEO = 100
 ROW_COUNTS = (10_000, 100_000, 1_000_000)
 SCORED_FRAMES = 3_000
@@ -66,6 +69,7 @@ def reference_set(rows: int, rng: np.random.Generator) -> list[VideoKeypoints]:
 
 def main() -> None:
     exercise = load_catalogue()[EXERCISE]
+    counter = RepCounter.load(REP_SEGMENTER)
     rng = np.random.default_rng(0)
     print("Index build time against reference keypoint rows (one exercise, both scorers)")
     print("| keypoint rows | reference frames | build seconds |")
@@ -74,7 +78,7 @@ def main() -> None:
     for rows in ROW_COUNTS:
         references = reference_set(rows, rng)
         start = time.perf_counter()
-        built = build_exercise_index(exercise, references)
+        built = build_exercise_index(exercise, references, counter)
         seconds = time.perf_counter() - start
         frames = sum(len(r.keypoints) for r in references)
         print(f"| {frames * NUM_KEYPOINTS:,} | {frames:,} | {seconds:.2f} |")

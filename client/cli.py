@@ -1077,6 +1077,69 @@ def train_action_skeleton(
     typer.echo(f"weights: {out / 'last.safetensors'}")
 
 
+TRAIN_REPS_EXAMPLES = """
+Examples:
+
+    fitness index dataset --videos data/gym --out data/keypoints_train_all --all-performances
+
+    fitness train reps --keypoints data/keypoints_train_all --videos data/gym \\
+        --keypoints data/keypoints_more --videos data/gym_more --out runs/reps
+"""
+
+
+@train_app.command("reps", epilog=TRAIN_REPS_EXAMPLES)
+def train_reps_command(
+    keypoints: Annotated[
+        list[Path],
+        typer.Option(help="Keypoint datasets (`index dataset --all-performances`); repeatable."),
+    ],
+    videos: Annotated[
+        list[Path],
+        typer.Option(help="The gym folder each keypoint dataset was made from, in order."),
+    ],
+    out: Annotated[Path, typer.Option(help="Folder for last.safetensors and last_state.pt.")],
+    width: Annotated[int, typer.Option(min=8, help="Channels of the temporal blocks.")] = 64,
+    epochs: Annotated[int, typer.Option(min=1)] = 80,
+    batch_size: Annotated[int, typer.Option(min=1)] = 16,
+    learning_rate: Annotated[float, typer.Option(min=0.0)] = 2e-3,
+    window: Annotated[int, typer.Option(min=16, help="Instants (at 10 fps) a window.")] = 160,
+    windows_per_video: Annotated[int, typer.Option(min=1, help="Random windows an epoch.")] = 1,
+    seed: Annotated[int, typer.Option(help="Seeds the initial weights and the windows.")] = 0,
+    resume: Annotated[bool, typer.Option(help="Continue from OUT/last_state.pt.")] = False,
+    device: Annotated[str, typer.Option(help="auto (GPU when present), cpu or cuda.")] = "auto",
+) -> None:
+    """Train the rep segmenter (rest, out, back) on the pose model's keypoints of gym videos."""
+    from scoring_service.train_reps import RepTrainConfig, train_reps
+
+    for folder in keypoints:
+        if not (folder / "videos.json").is_file():
+            raise CLIError(f"{folder} is no keypoint dataset: run `fitness index dataset` first")
+    if len(videos) != len(keypoints):
+        raise CLIError(f"{len(keypoints)} --keypoints but {len(videos)} --videos: give one each")
+    config = RepTrainConfig(
+        keypoints=tuple(keypoints),
+        videos=tuple(videos),
+        out=out,
+        width=width,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        window=window,
+        windows_per_video=windows_per_video,
+        seed=seed,
+        resume=resume,
+        device=device,
+    )
+    count = sum(len(json.loads((folder / "videos.json").read_text())) for folder in keypoints)
+    try:
+        _train_with_progress(
+            train_reps, config, total=count * windows_per_video * epochs, epochs=epochs
+        )
+    except (OSError, ValueError) as error:
+        raise CLIError(str(error)) from None
+    typer.echo(f"weights: {out / 'last.safetensors'}")
+
+
 @eval_app.command("action-skeleton")
 def eval_action_skeleton(
     weights: Annotated[Path, typer.Option(help="Keypoint classifier weights.")] = Path(
@@ -1270,19 +1333,26 @@ Examples:
 def eval_reps(
     keypoints: Annotated[Path, typer.Option(help="Keypoint dataset of held-out gym videos.")],
     videos: Annotated[Path, typer.Option(help="The gym folder the dataset was made from.")],
+    weights: Annotated[
+        Path, typer.Option(help="Rep segmenter weights (`fitness train reps`).")
+    ] = Path("models/scoring/rep_segmenter.safetensors"),
 ) -> None:
     """Count reps in every video's poses, with no per-exercise threshold, against the gym's
     labels: exact share and mean absolute error per exercise."""
     from scoring_service.evaluate_reps import count_reps, counts_table
     from scoring_service.keypoint_dataset import read_keypoint_dataset
+    from scoring_service.reps import RepCounter
 
     if not (keypoints / "videos.json").is_file():
         raise CLIError(f"{keypoints} is no keypoint dataset: run `fitness index dataset` first")
+    if not weights.is_file():
+        raise CLIError(f"no rep segmenter at {weights}: train one with `fitness train reps`")
+    counter = RepCounter.load(weights)
     found = read_keypoint_dataset(keypoints)
     with _progress() as bar:
         task = bar.add_task("counting reps", total=len(found))
         try:
-            counts = count_reps(found, videos, progress=lambda n: bar.advance(task, n))
+            counts = count_reps(counter, found, videos, progress=lambda n: bar.advance(task, n))
         except (OSError, ValueError) as error:
             raise CLIError(str(error)) from None
     typer.echo(counts_table(counts))
@@ -1547,19 +1617,30 @@ def index_build(
     dataset: Annotated[Path, typer.Option(help="Keypoint dataset (`fitness index dataset`).")],
     out: IndexDirOption = Path("models/scoring"),
     exercises: CatalogueOption = None,
+    rep_segmenter: Annotated[
+        Path, typer.Option(help="Rep segmenter weights (`fitness train reps`), copied to OUT.")
+    ] = Path("models/scoring/rep_segmenter.safetensors"),
 ) -> None:
-    """Cluster each exercise's joints (DBSCAN), index centroids and poses (FAISS), calibrate."""
+    """Cluster each exercise's joints (DBSCAN), index centroids and poses (FAISS), calibrate,
+    and keep the reference reps."""
     from scoring_service.catalogue import DEFAULT_CATALOGUE, load_catalogue
     from scoring_service.index import build_index_dir
     from scoring_service.keypoint_dataset import read_keypoint_dataset
 
+    if not rep_segmenter.is_file():
+        raise CLIError(f"no rep segmenter at {rep_segmenter}: train one with `fitness train reps`")
     catalogue = load_catalogue(exercises or DEFAULT_CATALOGUE)
     videos = read_keypoint_dataset(dataset)
     with _progress() as bar:
         task = bar.add_task("building indexes", total=len(catalogue))
         try:
             manifest, failed = build_index_dir(
-                videos, catalogue, out, source=str(dataset), progress=lambda _: bar.advance(task, 1)
+                videos,
+                catalogue,
+                out,
+                source=str(dataset),
+                rep_segmenter=rep_segmenter,
+                progress=lambda _: bar.advance(task, 1),
             )
         except ValueError as error:
             raise CLIError(str(error)) from None

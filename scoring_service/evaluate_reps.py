@@ -1,4 +1,4 @@
-"""Rep counting on held-out gym videos (`fitness eval reps`): the reps `find_reps` finds in a
+"""Rep counting on held-out gym videos (`fitness eval reps`): the reps a `RepCounter` finds in a
 keypoint dataset against the gym's rep labels (the JSON beside each video).
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from scoring_service.keypoint_dataset import VideoKeypoints
-from scoring_service.reps import find_reps
+from scoring_service.reps import RepCounter
 
 Counts = dict[str, list[tuple[int, int]]]  # exercise: (found, labelled) per video
 
@@ -25,6 +25,7 @@ def labelled_reps(video_path: Path) -> int:
 
 
 def count_reps(
+    counter: RepCounter,
     videos: list[VideoKeypoints],
     root: Path,
     progress: Callable[[int], None] | None = None,
@@ -33,7 +34,7 @@ def count_reps(
     dataset's video paths are relative to."""
     counts: Counts = {}
     for video in videos:
-        found = len(find_reps(video.keypoints, video.timestamps))
+        found = len(counter.find(video.keypoints, video.timestamps))
         counts.setdefault(video.exercise, []).append((found, labelled_reps(root / video.video)))
         if progress:
             progress(1)

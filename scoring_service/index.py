@@ -3,9 +3,12 @@ reloaded while the service runs (the paper's step 4).
 
 An index directory holds, per exercise, `<id>.centroids.faiss` (the paper's scorer),
 `<id>.poses.faiss` (ours), `<id>.reps.npy` (the reference reps, `scoring_service.rep_scores`)
-and `<id>.json` (joints, calibrations, cluster facts), plus one `manifest.json`:
+and `<id>.json` (joints, calibrations, cluster facts), plus the rep segmenter that found the
+reference reps and finds every scored performance's (`rep_segmenter.safetensors`) and one
+`manifest.json`:
 
-    {"version": 1, "created": "...", "source": "data/keypoints", "exercises": {
+    {"version": 1, "created": "...", "source": "data/keypoints",
+     "rep_segmenter": "<sha256>", "exercises": {
         "PushUps": {"joints": ["left_shoulder", ...], "clusters": {"left_shoulder": 3, ...},
                     "eps": {...}, "min_samples": {...}, "reference_videos": 18,
                     "reference_frames": 2710, "files": {"PushUps.json": "<sha256>", ...}}}}
@@ -22,6 +25,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,12 +36,14 @@ from scoring_service.catalogue import ExerciseDefinition
 from scoring_service.keypoint_dataset import VideoKeypoints
 from scoring_service.normalise import normalise
 from scoring_service.rep_scores import RepReferences
+from scoring_service.reps import RepCounter
 from scoring_service.scorers import CentroidScorer, PoseNeighbourScorer, Scorer
 
 logger = logging.getLogger(__name__)
 
 INDEX_VERSION = 1
 MANIFEST = "manifest.json"
+REP_SEGMENTER = "rep_segmenter.safetensors"
 
 
 @dataclass
@@ -51,9 +57,10 @@ class ExerciseIndex:
 
 
 def build_exercise_index(
-    exercise: ExerciseDefinition, videos: list[VideoKeypoints]
+    exercise: ExerciseDefinition, videos: list[VideoKeypoints], counter: RepCounter
 ) -> ExerciseIndex:
-    """Both scorers of one exercise from its reference videos."""
+    """Both scorers of one exercise from its reference videos, and its reference reps as
+    `counter` finds them."""
     references = [normalise(video.keypoints) for video in videos if len(video.keypoints)]
     if not references:
         raise ValueError(f"no reference keypoints for {exercise.id}")
@@ -67,7 +74,7 @@ def build_exercise_index(
         raise ValueError(f"{exercise.id}: {error}") from error
     sequences = [(video.keypoints, video.timestamps) for video in videos if len(video.keypoints)]
     try:
-        reps = RepReferences.build(joints, sequences)
+        reps = RepReferences.build(joints, sequences, counter)
     except ValueError as error:
         logger.warning("%s: no rep scores: %s", exercise.id, error)
         reps = None
@@ -79,17 +86,26 @@ def _sha256(path: Path) -> str:
 
 
 def write_index_dir(
-    indexes: list[ExerciseIndex], out: Path, *, source: str, videos: dict[str, int]
+    indexes: list[ExerciseIndex],
+    out: Path,
+    *,
+    source: str,
+    videos: dict[str, int],
+    rep_segmenter: Path,
 ) -> Path:
-    """Saves the indexes and then the manifest; returns the manifest's path.
+    """Saves the indexes, a copy of the rep segmenter and then the manifest; returns the
+    manifest's path.
 
     Args:
         indexes: The exercises' indexes.
         out: The index directory (created; files of the same exercises replaced).
         source: Where the reference keypoints came from, for the manifest.
         videos: Reference videos per exercise, for the manifest.
+        rep_segmenter: The weights the indexes' reference reps were found with.
     """
     out.mkdir(parents=True, exist_ok=True)
+    if rep_segmenter.resolve() != (out / REP_SEGMENTER).resolve():
+        shutil.copyfile(rep_segmenter, out / REP_SEGMENTER)
     entries = {}
     for index in indexes:
         exercise = index.exercise
@@ -120,6 +136,7 @@ def write_index_dir(
         "version": INDEX_VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "source": source,
+        "rep_segmenter": _sha256(out / REP_SEGMENTER),
         "exercises": {**_previous_entries(out), **entries},
     }
     path = out / MANIFEST
@@ -144,20 +161,23 @@ def build_index_dir(
     out: Path,
     *,
     source: str,
+    rep_segmenter: Path,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Path, dict[str, str]]:
-    """Builds and saves the index of every catalogued exercise with reference videos.
+    """Builds and saves the index of every catalogued exercise with reference videos, their
+    reps found by the `rep_segmenter` weights.
 
     Returns:
         The manifest's path, and the exercises whose reference data could not make an index
         with the reason (the others are built regardless).
     """
+    counter = RepCounter.load(rep_segmenter)
     indexes, counts, failed = [], {}, {}
     for exercise_id, exercise in catalogue.items():
         own = [video for video in videos if video.exercise == exercise_id]
         if own:
             try:
-                indexes.append(build_exercise_index(exercise, own))
+                indexes.append(build_exercise_index(exercise, own, counter))
                 counts[exercise_id] = len(own)
             except ValueError as error:
                 failed[exercise_id] = str(error)
@@ -167,7 +187,10 @@ def build_index_dir(
     if not indexes:
         reasons = "; ".join(failed.values()) or f"no reference video of {sorted(catalogue)}"
         raise ValueError(f"no index could be built: {reasons}")
-    return write_index_dir(indexes, out, source=source, videos=counts), failed
+    manifest = write_index_dir(
+        indexes, out, source=source, videos=counts, rep_segmenter=rep_segmenter
+    )
+    return manifest, failed
 
 
 @dataclass(frozen=True)
@@ -189,6 +212,7 @@ def load_index_dir(folder: Path, catalogue: dict[str, ExerciseDefinition]) -> Lo
     if manifest.get("version") != INDEX_VERSION:
         reason = f"{manifest_path} is version {manifest.get('version')}, not {INDEX_VERSION}"
         return LoadedIndexes({}, {exercise_id: reason for exercise_id in catalogue})
+    counter = _load_counter(folder, manifest)
     indexes, unavailable = {}, {}
     for exercise_id, exercise in catalogue.items():
         entry = manifest["exercises"].get(exercise_id)
@@ -196,14 +220,29 @@ def load_index_dir(folder: Path, catalogue: dict[str, ExerciseDefinition]) -> Lo
             unavailable[exercise_id] = f"no index built for {exercise_id} in {folder}"
             continue
         try:
-            indexes[exercise_id] = _load_exercise(folder, exercise, entry)
+            indexes[exercise_id] = _load_exercise(folder, exercise, entry, counter)
         except (OSError, ValueError, KeyError, RuntimeError) as error:
             unavailable[exercise_id] = f"index of {exercise_id} in {folder} is broken: {error}"
             logger.warning(unavailable[exercise_id])
     return LoadedIndexes(indexes, unavailable)
 
 
-def _load_exercise(folder: Path, exercise: ExerciseDefinition, entry: dict) -> ExerciseIndex:
+def _load_counter(folder: Path, manifest: dict) -> RepCounter | None:
+    """The directory's rep segmenter; None (no reps are found or scored) where the manifest
+    names none or the file is missing, altered or unreadable."""
+    path = folder / REP_SEGMENTER
+    try:
+        if _sha256(path) != manifest["rep_segmenter"]:
+            raise ValueError(f"{REP_SEGMENTER} does not match its checksum in {MANIFEST}")
+        return RepCounter.load(path)
+    except (OSError, ValueError, KeyError, RuntimeError) as error:
+        logger.warning("no reps in %s: %s", folder, error)
+        return None
+
+
+def _load_exercise(
+    folder: Path, exercise: ExerciseDefinition, entry: dict, counter: RepCounter | None
+) -> ExerciseIndex:
     for name, checksum in entry["files"].items():
         if _sha256(folder / name) != checksum:
             raise ValueError(f"{name} does not match its checksum in {MANIFEST}")
@@ -216,7 +255,11 @@ def _load_exercise(folder: Path, exercise: ExerciseDefinition, entry: dict) -> E
         CentroidScorer.load(prefix, joints, facts[CentroidScorer.name]),
         PoseNeighbourScorer.load(prefix, joints, facts[PoseNeighbourScorer.name]),
     ]
-    reps = RepReferences.load(prefix, joints, facts["reps"]) if "reps" in facts else None
+    reps = (
+        RepReferences.load(prefix, joints, facts["reps"], counter)
+        if "reps" in facts and counter is not None
+        else None
+    )
     return ExerciseIndex(exercise, {scorer.name: scorer for scorer in scorers}, reps)
 
 

@@ -7,7 +7,7 @@ Glossary of shapes:
     - reference rep number: R
     - samples per rep: L (`SAMPLES`)
 
-The reference reps are the reps (`scoring_service.reps.find_reps`) of the exercise's clean
+The reference reps are the reps (`scoring_service.reps.RepCounter`) of the exercise's clean
 reference videos, each as its steadied, normalised poses resampled to `SAMPLES` instants evenly
 spread over the rep, and as its mirror image (a performer may face either way). A performed
 rep, resampled the same way, is aligned to every reference rep by dynamic time warping over the
@@ -37,7 +37,7 @@ import numpy as np
 
 from common.skeleton import FLIP_INDEX
 from scoring_service.cues import Cue, CueRule, measure_cues
-from scoring_service.reps import Rep, filled, reps_in
+from scoring_service.reps import Rep, RepCounter, filled
 from scoring_service.scorers import Calibration
 
 SAMPLES = 24
@@ -147,6 +147,7 @@ class RepReferences:
     joints: tuple[int, ...]
     reps: np.ndarray  # (R, L, K, 2), mirrors not included
     calibration: Calibration
+    counter: RepCounter
     _typical: dict[CueRule, float] = field(default_factory=dict, repr=False)
 
     def typical(self, rules: tuple[CueRule, ...]) -> dict[CueRule, float]:
@@ -159,13 +160,19 @@ class RepReferences:
         return {rule: self._typical[rule] for rule in rules}
 
     @classmethod
-    def build(cls, joints: tuple[int, ...], videos: list[tuple[np.ndarray, np.ndarray]]) -> Self:
-        """From reference videos as (keypoints (F, K, 3), timestamps (F,)) pairs."""
+    def build(
+        cls,
+        joints: tuple[int, ...],
+        videos: list[tuple[np.ndarray, np.ndarray]],
+        counter: RepCounter,
+    ) -> Self:
+        """From reference videos as (keypoints (F, K, 3), timestamps (F,)) pairs, their reps
+        found by `counter` (which then finds the reps of every performance scored)."""
         reps, owners = [], []
         for owner, (keypoints, timestamps) in enumerate(videos):
             timestamps = np.asarray(timestamps, np.float64)
             points = filled(keypoints, timestamps)
-            for rep in reps_in(points, timestamps):
+            for rep in counter.find(keypoints, timestamps):
                 reps.append(resample(points, timestamps, rep)[0])
                 owners.append(owner)
         if len(set(owners)) < 2:
@@ -177,7 +184,8 @@ class RepReferences:
             candidates = np.concatenate([others, mirrored_reps(others)])
             deviations.append(align(rep, candidates, joints)[1])
         per_joint = np.stack(deviations).T
-        return cls(joints, stacked, Calibration.from_reference(list(per_joint), ZERO_AT))
+        calibration = Calibration.from_reference(list(per_joint), ZERO_AT)
+        return cls(joints, stacked, calibration, counter)
 
     def score(
         self,
@@ -192,7 +200,7 @@ class RepReferences:
         against its matched reference rep."""
         timestamps = np.asarray(timestamps, np.float64)
         points = filled(keypoints, timestamps)
-        found = reps_in(points, timestamps, ongoing=ongoing)
+        found = self.counter.find(keypoints, timestamps, ongoing=ongoing)
         if not found:
             return []
         candidates = np.concatenate([self.reps, mirrored_reps(self.reps)])
@@ -224,11 +232,12 @@ class RepReferences:
         return [path], {"reps": len(self.reps), "calibration": self.calibration.to_json()}
 
     @classmethod
-    def load(cls, prefix: Path, joints: tuple[int, ...], facts: dict) -> Self:
+    def load(cls, prefix: Path, joints: tuple[int, ...], facts: dict, counter: RepCounter) -> Self:
         reps = np.load(prefix.with_suffix(".reps.npy"), allow_pickle=False)
         if reps.ndim != 4 or reps.shape[1] != SAMPLES or len(reps) != facts["reps"]:
             raise ValueError(f"{prefix.name}.reps.npy has shape {reps.shape}, not the manifest's")
-        return cls(joints, reps.astype(np.float32), Calibration.from_json(facts["calibration"]))
+        calibration = Calibration.from_json(facts["calibration"])
+        return cls(joints, reps.astype(np.float32), calibration, counter)
 
 
 def performance_rep_score(

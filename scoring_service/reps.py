@@ -1,51 +1,57 @@
-"""Repetitions found in the pose sequence itself, with no angle threshold tuned per exercise.
+"""Repetitions found in the pose sequence itself, by a learned phase segmenter, with no angle
+threshold tuned per exercise.
 
 Glossary of shapes:
-    - frame number: F
+    - frame number: F (as posed)
     - keypoint number: K (17)
+    - phase number: P (3: rest, out, back)
 
 Every exercise starts and ends its reps in one position (standing, the top of a push-up,
-hanging from the bar) and moves away from it and back once per rep. The track is steadied
-(`scoring_service.steady`) and normalised per frame (`scoring_service.normalise`: hips at the
-origin, torso length 1), so where the person stands, how big they appear and most of the
-camera's view drop out. The start position is the median pose of the first and last
-`REST_SECONDS` (a set starts and ends at rest). Each frame's distance from it, averaged over
-the `MOVING_JOINTS` joints that move most in the video (the still ones add only jitter) and
-lightly smoothed, rises and falls once a rep: a rep is a peak of that distance at least
-`PROMINENCE` of its high end (95th percentile), and `MIN_PROMINENCE` torso lengths, above the
-valleys on both sides, and at least `MIN_REP_SECONDS` from the previous one. Its start, turn
-and end are read on the distance averaged over all the joints: it runs from the lowest point
-before its peak to the lowest point after it, turns where it lies farthest from the start
-position, and its range of motion is that distance, in torso lengths.
+hanging from the bar) and moves out of it and back once per rep. The rep segmenter
+(`scoring_service.rep_model`) labels every instant of the sequence, resampled to 10 fps and
+normalised as a whole (`action_service.sequences.features`: where the person stands and how big
+they appear drop out), with its phase: at rest, on the way out, or on the way back. It learned
+from the pose model's own keypoints over the gym's labelled performances of the eight
+exercises filmed from every side (`fitness train reps`), so it knows the pose model's noise and
+every view, not an exercise's angles. Decoding: the phase probabilities are averaged over
+`SMOOTHING_FRAMES`, each instant takes its likeliest phase, a run shorter than
+`MIN_RUN_FRAMES` joins the run before it, and a rep is a run out followed by a run back: it
+starts where the run out starts, turns where the run back starts and ends where that ends. Its
+range of motion is how far the joints moved from the start to the turn, in torso lengths, on
+the steadied, normalised track (`filled`).
 
-A performance still going on (a live session) has no end yet: its start position is read from
-its first `REST_SECONDS` alone, and its last rep counts only once its end lies `SETTLE_SECONDS`
-before the newest frame (the pose came back and stayed, or moved on to the next rep).
+A performance still going on (a live session) has no end yet: its last rep counts only once the
+run back has ended (the pose came to rest or set out on the next rep) at least
+`SETTLE_SECONDS` before the newest frame.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
 
 import numpy as np
-from scipy.signal import find_peaks
+import torch
+from safetensors import safe_open
+from safetensors.torch import load_file, save_file
 
+from action_service.sequences import FEATURES, SEQUENCE_FPS, features, nearest_frames
 from scoring_service.normalise import normalise
+from scoring_service.rep_model import BACK, OUT, RepSegmenter, rep_segmenter
 from scoring_service.steady import steady
 
-REST_SECONDS = 0.3
-PROMINENCE = 0.35
-MIN_PROMINENCE = 0.05  # torso lengths: less is the pose model's jitter, not a rep
-MIN_REP_SECONDS = 0.4
-SMOOTHING_SECONDS = 0.3
+SMOOTHING_FRAMES = 3
+MIN_RUN_FRAMES = 3
 SETTLE_SECONDS = 0.15
-MOVING_JOINTS = 8  # the joints that move most in the video; the others add only jitter
+ARCHITECTURE = "rep_segmenter"
 
 
 @dataclass(frozen=True)
 class Rep:
-    """One repetition: indices into the sequence of its `start`, `turn` (farthest from the
-    start position) and `end`, its duration and its range of motion in torso lengths."""
+    """One repetition: indices into the sequence of its `start`, `turn` (where it heads back
+    to the start position) and `end`, its duration and its range of motion in torso lengths."""
 
     start: int
     turn: int
@@ -54,73 +60,89 @@ class Rep:
     range_of_motion: float
 
 
-def find_reps(keypoints: np.ndarray, timestamps: np.ndarray, *, ongoing: bool = False) -> list[Rep]:
-    """The reps of one person's poses (F, K, 3: x, y, confidence in pixels) at `timestamps`
-    (F,) seconds, in order; `ongoing` for a performance still going on."""
-    if len(keypoints) < 3:
-        return []
-    timestamps = np.asarray(timestamps, np.float64)
-    return reps_in(filled(keypoints, timestamps), timestamps, ongoing=ongoing)
+class RepCounter:
+    """Finds the reps of a pose sequence with a trained `RepSegmenter`."""
+
+    def __init__(self, model: RepSegmenter) -> None:
+        self.model = model.eval()
+
+    @classmethod
+    def load(cls, path: Path) -> Self:
+        """The counter of a `save_rep_segmenter` file."""
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+        if metadata.get("architecture") != ARCHITECTURE:
+            raise ValueError(f"{path} holds no rep segmenter weights")
+        model = rep_segmenter(int(metadata["in_features"]), int(metadata["width"]))
+        model.load_state_dict(load_file(str(path)), strict=True)
+        return cls(model)
+
+    def phases(
+        self, keypoints: np.ndarray, timestamps: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Phase probabilities (F', P) of poses (F, K, 3) at `timestamps` (F,) seconds,
+        resampled to 10 fps, and the index (F',) of the posed frame behind each instant."""
+        frames = nearest_frames(np.asarray(timestamps, np.float64), SEQUENCE_FPS)
+        inputs = torch.from_numpy(features(keypoints[frames]))[None]
+        with torch.inference_mode():
+            logits = self.model(inputs)[-1][0]
+        return logits.softmax(dim=0).T.numpy(), frames
+
+    def find(
+        self, keypoints: np.ndarray, timestamps: np.ndarray, *, ongoing: bool = False
+    ) -> list[Rep]:
+        """The reps of one person's poses (F, K, 3: x, y, confidence in pixels) at
+        `timestamps` (F,) seconds, in order; `ongoing` for a performance still going on."""
+        if len(keypoints) < 3:
+            return []
+        timestamps = np.asarray(timestamps, np.float64)
+        probabilities, frames = self.phases(keypoints, timestamps)
+        points = filled(keypoints, timestamps)
+        reps = []
+        for start, turn, end in phase_runs(probabilities, ongoing=ongoing):
+            first, middle, last = frames[start], frames[turn], frames[end]
+            if ongoing and timestamps[last] > timestamps[-1] - SETTLE_SECONDS:
+                break
+            reach = np.linalg.norm(points[middle] - points[first], axis=1).mean()
+            seconds = timestamps[last] - timestamps[first]
+            reps.append(Rep(int(first), int(middle), int(last), float(seconds), float(reach)))
+        return reps
 
 
-def reps_in(points: np.ndarray, timestamps: np.ndarray, *, ongoing: bool = False) -> list[Rep]:
-    """The reps of a steadied, normalised track (F, K, 2) from `filled`, in order; `ongoing`
-    for a performance still going on. Reps are counted on the joints that move most; each
-    rep's start, turn, end and range are read on all the joints."""
-    if len(points) < 3:
-        return []
-    per_joint = away_from_rest(points, timestamps, ongoing=ongoing)
-    reach = np.percentile(per_joint, 90, axis=0) - np.percentile(per_joint, 10, axis=0)
-    moving_joints = np.argsort(reach)[-MOVING_JOINTS:]
-    moving = smoothed(per_joint[:, moving_joints].mean(axis=1), timestamps)
-    distance = smoothed(per_joint.mean(axis=1), timestamps)
-    rate = (len(timestamps) - 1) / max(timestamps[-1] - timestamps[0], 1e-6)
-    high = float(np.percentile(moving, 95))
-    peaks, _ = find_peaks(
-        moving,
-        prominence=max(PROMINENCE * high, MIN_PROMINENCE),
-        distance=max(1, round(MIN_REP_SECONDS * rate)),
+def phase_runs(probabilities: np.ndarray, *, ongoing: bool = False) -> list[tuple[int, int, int]]:
+    """(start, turn, end) instants of each rep in phase probabilities (F', P); `ongoing`
+    drops a last run back that lasts to the newest instant (it may not have ended)."""
+    width = SMOOTHING_FRAMES
+    padded = np.pad(probabilities, ((width // 2, width - 1 - width // 2), (0, 0)), mode="edge")
+    kernel = np.ones(width) / width
+    smooth = np.stack(
+        [np.convolve(padded[:, p], kernel, "valid") for p in range(padded.shape[1])], 1
     )
-    reps = []
-    for index, peak in enumerate(peaks):
-        before = peaks[index - 1] if index else 0
-        after = peaks[index + 1] if index + 1 < len(peaks) else len(distance) - 1
-        start = before + int(np.argmin(distance[before : peak + 1]))
-        end = peak + int(np.argmin(distance[peak : after + 1]))
-        turn = start + int(np.argmax(distance[start : end + 1]))
-        reps.append(
-            Rep(
-                int(start),
-                int(turn),
-                int(end),
-                float(timestamps[end] - timestamps[start]),
-                float(distance[turn]),
-            )
-        )
-    if ongoing and reps and timestamps[reps[-1].end] > timestamps[-1] - SETTLE_SECONDS:
+    labels = smooth.argmax(axis=1)
+    changes = np.flatnonzero(np.diff(labels)) + 1
+    runs: list[list[int]] = []  # [phase, first instant, last instant]
+    for first, last in zip(np.r_[0, changes], np.r_[changes - 1, len(labels) - 1], strict=True):
+        phase = int(labels[first])
+        if runs and (last - first + 1 < MIN_RUN_FRAMES or runs[-1][0] == phase):
+            runs[-1][2] = int(last)  # a run too short joins the one before it
+        else:
+            runs.append([phase, int(first), int(last)])
+    reps = [
+        (out[1], back[1], back[2])
+        for out, back in itertools.pairwise(runs)
+        if out[0] == OUT and back[0] == BACK
+    ]
+    if ongoing and reps and reps[-1][2] == len(smooth) - 1:
         reps.pop()
     return reps
 
 
-def away_from_rest(
-    points: np.ndarray, timestamps: np.ndarray, *, ongoing: bool = False
-) -> np.ndarray:
-    """How far (F, K) each joint of each frame's normalised pose (F, K, 2, from `filled`) is
-    from the start position, in torso lengths. The start position is read from the first and
-    last `REST_SECONDS`, or from the first alone when the performance is `ongoing`."""
-    windows = [points[timestamps <= timestamps[0] + REST_SECONDS]]
-    if not ongoing:
-        windows.append(points[timestamps >= timestamps[-1] - REST_SECONDS])
-    rest = np.median(np.concatenate(windows), axis=0)
-    return np.linalg.norm(points - rest, axis=2)
-
-
-def smoothed(series: np.ndarray, timestamps: np.ndarray) -> np.ndarray:
-    """A series (F,) averaged over a moving window of `SMOOTHING_SECONDS`."""
-    rate = (len(timestamps) - 1) / max(timestamps[-1] - timestamps[0], 1e-6)
-    width = max(1, round(SMOOTHING_SECONDS * rate))
-    padded = np.pad(series, (width // 2, width - 1 - width // 2), mode="edge")
-    return np.convolve(padded, np.ones(width) / width, mode="valid")
+def save_rep_segmenter(model: RepSegmenter, *, width: int, path: Path) -> None:
+    """Writes the segmenter's weights with what `RepCounter.load` rebuilds it from."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    metadata = {"architecture": ARCHITECTURE, "in_features": str(FEATURES), "width": str(width)}
+    save_file(state, str(path), metadata=metadata)
 
 
 def filled(keypoints: np.ndarray, timestamps: np.ndarray) -> np.ndarray:

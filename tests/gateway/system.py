@@ -32,6 +32,7 @@ from scoring_service.index import IndexStore, build_index_dir
 from scoring_service.keypoint_dataset import labels_keypoints
 from scoring_service.server import binding as scoring_binding
 from scoring_service.settings import ScoringSettings
+from tests.models import REP_SEGMENTER
 
 
 def biased_keypoint_model(path: Path, answer: str) -> Path:
@@ -139,7 +140,13 @@ def build_models(tiny_ucf: Path, folder: Path) -> Models:
         labels_keypoints(path, str(path.relative_to(tiny_ucf)))
         for path in sorted(tiny_ucf.glob("*/*.mp4"))
     ]
-    build_index_dir(videos, load_catalogue(), folder / "index", source=str(tiny_ucf))
+    build_index_dir(
+        videos,
+        load_catalogue(),
+        folder / "index",
+        source=str(tiny_ucf),
+        rep_segmenter=REP_SEGMENTER,
+    )
     return Models(
         weights,
         folder / "index",

@@ -26,13 +26,13 @@ def performance(seed: int, severity: float = 0.0) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def index():
+def index(rep_counter):
     references = []
     for seed in range(1, 7):
         keypoints = performance(seed)
         frames = np.arange(len(keypoints))
         references.append(VideoKeypoints(f"reference_{seed}", EXERCISE, frames, keypoints, fps=FPS))
-    return build_exercise_index(load_catalogue()[EXERCISE], references)
+    return build_exercise_index(load_catalogue()[EXERCISE], references, rep_counter)
 
 
 SEVERITIES = (0.0, 0.5, 1.0)

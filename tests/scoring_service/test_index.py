@@ -19,6 +19,7 @@ from scoring_service.index import (
 )
 from scoring_service.keypoint_dataset import VideoKeypoints
 from scoring_service.scorers import score_performance
+from tests.models import REP_SEGMENTER
 from tests.scoring_service.poses import jumping_jack, reference_videos, squat
 
 SQUAT_JOINTS = ["left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"]
@@ -44,25 +45,27 @@ def catalogue(tmp_path_factory) -> dict[str, ExerciseDefinition]:
 
 @pytest.fixture(scope="module")
 def videos() -> list[VideoKeypoints]:
-    return reference_videos("BodyWeightSquats", squat, count=3, frames=16) + reference_videos(
-        "JumpingJack", jumping_jack, count=3, frames=16
+    return reference_videos("BodyWeightSquats", squat, count=3, frames=24) + reference_videos(
+        "JumpingJack", jumping_jack, count=3, frames=24
     )
 
 
 @pytest.fixture
 def built(tmp_path, catalogue, videos) -> Path:
     folder = tmp_path / "index"
-    build_index_dir(videos, catalogue, folder, source="poses.py")
+    build_index_dir(videos, catalogue, folder, source="poses.py", rep_segmenter=REP_SEGMENTER)
     return folder
 
 
-def test_a_saved_index_scores_exactly_as_the_one_built_in_memory(built, catalogue, videos):
+def test_a_saved_index_scores_exactly_as_the_one_built_in_memory(
+    built, catalogue, videos, rep_counter
+):
     loaded = load_index_dir(built, catalogue)
     assert loaded.unavailable == {}
     performance = squat(12, depth=0.9, seed=50)
     for exercise_id, exercise in catalogue.items():
         own = [video for video in videos if video.exercise == exercise_id]
-        in_memory = build_exercise_index(exercise, own)
+        in_memory = build_exercise_index(exercise, own, rep_counter)
         for name in ("paper", "pose"):
             expected = score_performance(in_memory.scorers[name], performance)
             actual = score_performance(loaded.indexes[exercise_id].scorers[name], performance)
@@ -78,7 +81,7 @@ def test_the_manifest_lists_joints_cluster_counts_and_file_checksums(built):
     assert entry["joints"] == SQUAT_JOINTS
     assert sorted(entry["clusters"]) == sorted(SQUAT_JOINTS)
     assert all(count >= 1 for count in entry["clusters"].values())
-    assert (entry["reference_videos"], entry["reference_frames"]) == (3, 3 * 16)
+    assert (entry["reference_videos"], entry["reference_frames"]) == (3, 3 * 24)
     assert entry["reference_reps"] == 3  # one squat a video
     assert sorted(entry["files"]) == [
         "BodyWeightSquats.centroids.faiss",
@@ -126,7 +129,7 @@ def test_an_index_whose_joints_differ_from_the_catalogue_must_be_rebuilt(built, 
 
 def test_a_catalogued_exercise_without_reference_videos_gets_no_index(tmp_path, catalogue, videos):
     squats = [video for video in videos if video.exercise == "BodyWeightSquats"]
-    build_index_dir(squats, catalogue, tmp_path, source="poses.py")
+    build_index_dir(squats, catalogue, tmp_path, source="poses.py", rep_segmenter=REP_SEGMENTER)
     loaded = load_index_dir(tmp_path, catalogue)
     assert sorted(loaded.indexes) == ["BodyWeightSquats"]
     assert loaded.unavailable["JumpingJack"].startswith("no index built for JumpingJack")
@@ -135,7 +138,9 @@ def test_a_catalogued_exercise_without_reference_videos_gets_no_index(tmp_path, 
 def test_building_without_any_catalogued_exercise_s_videos_is_refused(tmp_path, catalogue):
     others = reference_videos("PushUps", squat, count=1, frames=4)
     with pytest.raises(ValueError, match="no reference video"):
-        build_index_dir(others, catalogue, tmp_path / "index", source="poses.py")
+        build_index_dir(
+            others, catalogue, tmp_path / "index", source="poses.py", rep_segmenter=REP_SEGMENTER
+        )
     assert not (tmp_path / "index" / MANIFEST).exists()
 
 
@@ -146,12 +151,12 @@ def test_the_store_reloads_only_when_a_new_index_is_written(tmp_path, catalogue,
     assert store.refresh() is False  # still nothing there
 
     squats = [video for video in videos if video.exercise == "BodyWeightSquats"]
-    build_index_dir(squats, catalogue, folder, source="poses.py")
+    build_index_dir(squats, catalogue, folder, source="poses.py", rep_segmenter=REP_SEGMENTER)
     assert store.refresh() is True
     assert sorted(store.current.indexes) == ["BodyWeightSquats"]
     assert store.refresh() is False
 
-    build_index_dir(videos, catalogue, folder, source="poses.py")
+    build_index_dir(videos, catalogue, folder, source="poses.py", rep_segmenter=REP_SEGMENTER)
     assert store.refresh() is True
     assert sorted(store.current.indexes) == ["BodyWeightSquats", "JumpingJack"]
     assert store.current.unavailable == {}

