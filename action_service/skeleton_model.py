@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-__all__ = ["SkeletonTCN", "skeleton_tcn"]
+__all__ = ["SkeletonTCN", "TemporalBlock", "initialise", "skeleton_tcn"]
 
 
 class TemporalBlock(nn.Module):
@@ -38,6 +38,16 @@ class TemporalBlock(nn.Module):
         out = self.dropout(self.relu(self.bn1(self.conv1(x))))
         out = self.bn2(self.conv2(out))
         return self.relu(out + x)
+
+
+def initialise(model: nn.Module) -> None:
+    """He initialisation for the convolutions, BatchNorm as the identity."""
+    for module in model.modules():
+        if isinstance(module, nn.Conv1d):
+            nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+        elif isinstance(module, nn.BatchNorm1d):
+            nn.init.constant_(module.weight, 1)
+            nn.init.constant_(module.bias, 0)
 
 
 class SkeletonTCN(nn.Module):
@@ -60,12 +70,7 @@ class SkeletonTCN(nn.Module):
         self.blocks = nn.Sequential(*(TemporalBlock(width, d, dropout) for d in dilations))
         self.dropout = nn.Dropout(dropout)
         self.fc = nn.Linear(width, num_classes)
-        for module in self.modules():
-            if isinstance(module, nn.Conv1d):
-                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(module, nn.BatchNorm1d):
-                nn.init.constant_(module.weight, 1)
-                nn.init.constant_(module.bias, 0)
+        initialise(self)
 
     def forward(self, x: Tensor) -> Tensor:
         x = self.blocks(self.embed(x))

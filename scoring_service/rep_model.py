@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from action_service.skeleton_model import TemporalBlock
+from action_service.skeleton_model import TemporalBlock, initialise
 
 __all__ = ["PHASES", "RepSegmenter", "rep_segmenter"]
 
@@ -50,12 +50,7 @@ class RepSegmenter(nn.Module):
         super().__init__()
         self.first = _stage(in_features, width, dilations, dropout)
         self.refine = _stage(len(PHASES), width, dilations, dropout)
-        for module in self.modules():
-            if isinstance(module, nn.Conv1d):
-                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
-            elif isinstance(module, nn.BatchNorm1d):
-                nn.init.constant_(module.weight, 1)
-                nn.init.constant_(module.bias, 0)
+        initialise(self)
 
     def forward(self, x: Tensor) -> list[Tensor]:
         first = self.first(x)
