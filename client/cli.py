@@ -1620,17 +1620,26 @@ def index_build(
     rep_segmenter: Annotated[
         Path, typer.Option(help="Rep segmenter weights (`fitness train reps`), copied to OUT.")
     ] = Path("models/scoring/rep_segmenter.safetensors"),
+    world: Annotated[
+        Path | None,
+        typer.Option(help="3D reference poses (`fitness index world`) for the view scorer."),
+    ] = None,
 ) -> None:
     """Cluster each exercise's joints (DBSCAN), index centroids and poses (FAISS), calibrate,
     and keep the reference reps."""
     from scoring_service.catalogue import DEFAULT_CATALOGUE, load_catalogue
     from scoring_service.index import build_index_dir
     from scoring_service.keypoint_dataset import read_keypoint_dataset
+    from scoring_service.world_poses import read_world_poses
 
     if not rep_segmenter.is_file():
         raise CLIError(f"no rep segmenter at {rep_segmenter}: train one with `fitness train reps`")
     catalogue = load_catalogue(exercises or DEFAULT_CATALOGUE)
     videos = read_keypoint_dataset(dataset)
+    try:
+        world_poses = read_world_poses(world) if world else []
+    except ValueError as error:
+        raise CLIError(str(error)) from None
     with _progress() as bar:
         task = bar.add_task("building indexes", total=len(catalogue))
         try:
@@ -1640,6 +1649,7 @@ def index_build(
                 out,
                 source=str(dataset),
                 rep_segmenter=rep_segmenter,
+                world=world_poses,
                 progress=lambda _: bar.advance(task, 1),
             )
         except ValueError as error:
@@ -1647,6 +1657,70 @@ def index_build(
     for reason in failed.values():
         typer.echo(f"skipped {reason}", err=True)
     typer.echo(f"wrote {manifest}")
+
+
+INDEX_WORLD_EXAMPLES = """
+Examples:
+
+    fitness index world --out data/world_train.npz
+
+    fitness index views --index models/scoring --world data/world_train.npz
+"""
+
+
+@index_app.command("world", epilog=INDEX_WORLD_EXAMPLES)
+def index_world(
+    out: Annotated[Path, typer.Option(help="The .npz file of 3D poses to write.")],
+    groups: Annotated[int, typer.Option(min=1, help="Performers per exercise in the set.")] = 25,
+    clips: Annotated[int, typer.Option(min=1, help="Clips per performer in the set.")] = 2,
+    seed: Annotated[int, typer.Option(help="The set's root seed.")] = 0,
+    sample_fps: Annotated[float, typer.Option(min=1.0, help="Frames sampled per second.")] = 10.0,
+    all_performances: Annotated[
+        bool, typer.Option(help="Keep faulty performances too (the view scorer uses clean ones).")
+    ] = False,
+) -> None:
+    """The gym's 3D keypoints of the training performances of a set (`fitness synth videos`
+    with the same --groups, --clips and --seed), made again from their seeds without
+    rendering: the references of the view scorer."""
+    from scoring_service.world_poses import gym_world_poses, write_world_poses
+    from synth.dataset import plan_videos
+
+    entries = [
+        entry
+        for entry in plan_videos(groups=groups, clips_per_group=clips, root_seed=seed)
+        if not entry.tested
+    ]
+    with _progress() as bar:
+        task = bar.add_task("making motions", total=len(entries))
+        found = gym_world_poses(entries, sample_fps, progress=lambda n: bar.advance(task, n))
+    kept = [video for video in found if all_performances or video.clean]
+    write_world_poses(kept, out)
+    typer.echo(f"wrote the 3D poses of {len(kept)} performances to {out}")
+
+
+@index_app.command("views", epilog=INDEX_WORLD_EXAMPLES)
+def index_views(
+    world: Annotated[Path, typer.Option(help="3D reference poses (`fitness index world`).")],
+    index: IndexDirOption = Path("models/scoring"),
+    exercises: CatalogueOption = None,
+) -> None:
+    """Add the view scorer to an index directory: its exercises' clean 3D references, filmed
+    from every view and calibrated per view; the other scorers and reps stay as they are."""
+    from scoring_service.catalogue import DEFAULT_CATALOGUE, load_catalogue
+    from scoring_service.index import add_view_scorers
+    from scoring_service.world_poses import read_world_poses
+
+    catalogue = load_catalogue(exercises or DEFAULT_CATALOGUE)
+    try:
+        poses = read_world_poses(world)
+        with _progress() as bar:
+            task = bar.add_task("calibrating views", total=len(catalogue))
+            manifest, changed = add_view_scorers(
+                index, catalogue, poses, progress=lambda _: bar.advance(task, 1)
+            )
+    except ValueError as error:
+        raise CLIError(str(error)) from None
+    typer.echo(f"added the view scorer of {', '.join(changed)}; wrote {manifest}")
 
 
 @eval_app.command("scoring")

@@ -49,7 +49,7 @@ from synth.dataset import (
 AZIMUTHS = (0.0, 45.0, 90.0, 135.0)
 TOLERANCE = 5.0  # points of 100
 SAMPLE_FPS = 10.0  # as the keypoint datasets of the indexes and evaluations
-SCORERS = ("pose", "paper")
+SCORERS = ("view", "pose", "paper")  # those of an exercise's index are measured, in this order
 POSE_MODEL, EXACT = "pose model", "exact"  # where a video's keypoints come from
 
 
@@ -112,12 +112,13 @@ def film_and_score(
 ) -> ViewpointRecord:
     """Renders a performance from each azimuth under `out` (a video and its labels JSON
     each), then scores each video's keypoints, the pose model's and the gym's, with every
-    scorer in `SCORERS`; `progress` counts the videos."""
+    scorer of `SCORERS` the index has; `progress` counts the videos."""
     stem = entry.relative_path.removesuffix(".mp4")
     spec = entry.spec
     videos: dict[float, str] = {}
+    scorers = [scorer for scorer in SCORERS if scorer in index.scorers]
     scores: dict[str, dict[str, dict[float, float]]] = {
-        source: {scorer: {} for scorer in SCORERS} for source in (POSE_MODEL, EXACT)
+        source: {scorer: {} for scorer in scorers} for source in (POSE_MODEL, EXACT)
     }
     for azimuth in azimuths:
         relative = f"{stem}_a{azimuth:g}.mp4"
@@ -126,7 +127,7 @@ def film_and_score(
         _, estimated, _ = asyncio.run(estimate_video(backend, out / relative, SAMPLE_FPS))
         exact = labels_keypoints(out / relative, relative, SAMPLE_FPS).keypoints
         for source, keypoints in ((POSE_MODEL, estimated), (EXACT, exact)):
-            for scorer in SCORERS:
+            for scorer in scorers:
                 overall = score_performance(index.scorers[scorer], keypoints).overall
                 scores[source][scorer][azimuth] = round(overall, 2)
         videos[azimuth] = relative
@@ -164,13 +165,18 @@ def measure_viewpoints(
     ]
 
 
+def _scorers(records: Sequence[ViewpointRecord]) -> list[str]:
+    """The scorers that measured every record, in `SCORERS` order."""
+    return [s for s in SCORERS if all(s in record.scores[POSE_MODEL] for record in records)]
+
+
 def summary(records: Sequence[ViewpointRecord]) -> dict[str, dict[str, dict[str, float]]]:
     """Per keypoint source and scorer: performances, the share whose scores hold within
     `TOLERANCE`, and the mean and largest spread."""
     result: dict[str, dict[str, dict[str, float]]] = {}
     for source in (POSE_MODEL, EXACT):
         result[source] = {}
-        for scorer in SCORERS:
+        for scorer in _scorers(records):
             spreads = [record.spread(scorer, source) for record in records]
             result[source][scorer] = {
                 "performances": len(spreads),
@@ -193,7 +199,7 @@ def viewpoint_table(records: Sequence[ViewpointRecord]) -> str:
         "|---|---|---|" + "---|" * (len(azimuths) + 2),
     ]
     for record in records:
-        for scorer in SCORERS:
+        for scorer in record.scores[POSE_MODEL]:
             scores = record.scores[POSE_MODEL][scorer]
             lines.append(
                 f"| {record.exercise} | {record.performance} | {scorer} | "
@@ -229,7 +235,10 @@ def write_record(
             {
                 **asdict(record),
                 "spread": {
-                    source: {scorer: round(record.spread(scorer, source), 2) for scorer in SCORERS}
+                    source: {
+                        scorer: round(record.spread(scorer, source), 2)
+                        for scorer in record.scores[source]
+                    }
                     for source in (POSE_MODEL, EXACT)
                 },
             }

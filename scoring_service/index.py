@@ -2,7 +2,8 @@
 reloaded while the service runs (the paper's step 4).
 
 An index directory holds, per exercise, `<id>.centroids.faiss` (the paper's scorer),
-`<id>.poses.faiss` (ours), `<id>.reps.npy` (the reference reps, `scoring_service.rep_scores`)
+`<id>.poses.faiss` (ours), `<id>.reps.npy` (the reference reps, `scoring_service.rep_scores`),
+where 3D references were given `<id>.views.npy` (the view scorer, `scoring_service.views`),
 and `<id>.json` (joints, calibrations, cluster facts), plus the rep segmenter that found the
 reference reps and finds every scored performance's (`rep_segmenter.safetensors`) and one
 `manifest.json`:
@@ -26,7 +27,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,9 +39,12 @@ from scoring_service.normalise import normalise
 from scoring_service.rep_scores import RepReferences
 from scoring_service.reps import RepCounter
 from scoring_service.scorers import CentroidScorer, PoseNeighbourScorer, Scorer
+from scoring_service.views import ViewScorer
+from scoring_service.world_poses import WorldPoses
 
 logger = logging.getLogger(__name__)
 
+SCORERS = {scorer.name: scorer for scorer in (CentroidScorer, PoseNeighbourScorer, ViewScorer)}
 INDEX_VERSION = 1
 MANIFEST = "manifest.json"
 REP_SEGMENTER = "rep_segmenter.safetensors"
@@ -57,10 +61,14 @@ class ExerciseIndex:
 
 
 def build_exercise_index(
-    exercise: ExerciseDefinition, videos: list[VideoKeypoints], counter: RepCounter
+    exercise: ExerciseDefinition,
+    videos: list[VideoKeypoints],
+    counter: RepCounter,
+    world: Sequence[WorldPoses] = (),
 ) -> ExerciseIndex:
-    """Both scorers of one exercise from its reference videos, and its reference reps as
-    `counter` finds them."""
+    """The scorers of one exercise from its reference videos (the view scorer too where
+    `world` holds 3D poses of its clean references), and its reference reps as `counter`
+    finds them."""
     references = [normalise(video.keypoints) for video in videos if len(video.keypoints)]
     if not references:
         raise ValueError(f"no reference keypoints for {exercise.id}")
@@ -70,6 +78,8 @@ def build_exercise_index(
             CentroidScorer.build(joints, references),
             PoseNeighbourScorer.build(joints, references),
         ]
+        if view_scorer := _view_scorer(exercise, world):
+            scorers.append(view_scorer)
     except ValueError as error:
         raise ValueError(f"{exercise.id}: {error}") from error
     sequences = [(video.keypoints, video.timestamps) for video in videos if len(video.keypoints)]
@@ -79,6 +89,51 @@ def build_exercise_index(
         logger.warning("%s: no rep scores: %s", exercise.id, error)
         reps = None
     return ExerciseIndex(exercise, {scorer.name: scorer for scorer in scorers}, reps)
+
+
+def _view_scorer(exercise: ExerciseDefinition, world: Sequence[WorldPoses]) -> ViewScorer | None:
+    """The view scorer of the exercise's clean 3D references in `world` (None without any)."""
+    own = [video for video in world if video.exercise == exercise.id and video.clean]
+    if not own:
+        return None
+    performers = {name: n for n, name in enumerate(dict.fromkeys(v.performer for v in own))}
+    return ViewScorer.build(
+        exercise.major_joints, [v.points for v in own], [performers[v.performer] for v in own]
+    )
+
+
+def add_view_scorers(
+    folder: Path,
+    catalogue: dict[str, ExerciseDefinition],
+    world: Sequence[WorldPoses],
+    progress: Callable[[str], None] | None = None,
+) -> tuple[Path, list[str]]:
+    """Adds (or replaces) the view scorer of every exercise of an index directory that has
+    clean 3D references in `world`, keeping its other scorers and reps; returns the manifest's
+    path and the exercises given one."""
+    loaded = load_index_dir(folder, catalogue)
+    if not loaded.indexes:
+        reasons = "; ".join(sorted(set(loaded.unavailable.values())))
+        raise ValueError(f"no usable index in {folder}: {reasons}")
+    manifest = json.loads((folder / MANIFEST).read_text())
+    changed = []
+    for exercise_id, index in loaded.indexes.items():
+        if view_scorer := _view_scorer(index.exercise, world):
+            index.scorers[ViewScorer.name] = view_scorer
+            changed.append(exercise_id)
+        if progress:
+            progress(exercise_id)
+    if not changed:
+        raise ValueError(f"no clean 3D reference of {sorted(loaded.indexes)} in the poses given")
+    videos = {e: entry["reference_videos"] for e, entry in manifest["exercises"].items()}
+    path = write_index_dir(
+        [loaded.indexes[exercise_id] for exercise_id in changed],
+        folder,
+        source=manifest["source"],
+        videos=videos,
+        rep_segmenter=folder / REP_SEGMENTER,
+    )
+    return path, changed
 
 
 def _sha256(path: Path) -> str:
@@ -162,10 +217,11 @@ def build_index_dir(
     *,
     source: str,
     rep_segmenter: Path,
+    world: Sequence[WorldPoses] = (),
     progress: Callable[[str], None] | None = None,
 ) -> tuple[Path, dict[str, str]]:
     """Builds and saves the index of every catalogued exercise with reference videos, their
-    reps found by the `rep_segmenter` weights.
+    reps found by the `rep_segmenter` weights, and view scorers from the 3D poses in `world`.
 
     Returns:
         The manifest's path, and the exercises whose reference data could not make an index
@@ -177,7 +233,7 @@ def build_index_dir(
         own = [video for video in videos if video.exercise == exercise_id]
         if own:
             try:
-                indexes.append(build_exercise_index(exercise, own, counter))
+                indexes.append(build_exercise_index(exercise, own, counter, world))
                 counts[exercise_id] = len(own)
             except ValueError as error:
                 failed[exercise_id] = str(error)
@@ -252,8 +308,9 @@ def _load_exercise(
     prefix = folder / exercise.id
     facts = json.loads(prefix.with_suffix(".json").read_text())["scorers"]
     scorers: list[Scorer] = [
-        CentroidScorer.load(prefix, joints, facts[CentroidScorer.name]),
-        PoseNeighbourScorer.load(prefix, joints, facts[PoseNeighbourScorer.name]),
+        SCORERS[name].load(prefix, joints, scorer_facts)
+        for name, scorer_facts in facts.items()
+        if name in SCORERS
     ]
     reps = (
         RepReferences.load(prefix, joints, facts["reps"], counter)

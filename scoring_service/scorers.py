@@ -36,6 +36,7 @@ overall score the mean of the joints'.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Self
@@ -81,14 +82,13 @@ class Calibration:
 
 
 class Scorer(Protocol):
-    """Distances of a performance's major joints to an exercise's reference data."""
+    """Scores of a performance's major joints against an exercise's reference data."""
 
     name: str
     joints: tuple[int, ...]
-    calibration: Calibration
 
-    def distances(self, points: np.ndarray) -> np.ndarray:
-        """Distances (F, J) of framed normalised poses (F, K, 2)."""
+    def scores(self, points: np.ndarray) -> np.ndarray:
+        """Scores (F, J) in [0, 100] of framed normalised poses (F, K, 2)."""
         ...
 
     def save(self, prefix: Path) -> tuple[list[Path], dict]:
@@ -103,7 +103,20 @@ def _tagged(points: np.ndarray, joint: int) -> np.ndarray:
     return np.hstack([points.astype(np.float32), tags])
 
 
-def _nearest(index: faiss.Index, vectors: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
+class _CalibratedDistances:
+    """A scorer whose distances become scores by one calibration."""
+
+    calibration: Calibration
+
+    def distances(self, points: np.ndarray) -> np.ndarray:
+        """Distances (F, J) of framed normalised poses (F, K, 2)."""
+        raise NotImplementedError
+
+    def scores(self, points: np.ndarray) -> np.ndarray:
+        return self.calibration.scores(self.distances(points))
+
+
+def nearest(index: faiss.Index, vectors: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Euclidean distances (N, k) and ids (N, k) of the nearest indexed vectors."""
     squared, ids = index.search(np.ascontiguousarray(vectors, np.float32), k)
     return np.sqrt(np.maximum(squared, 0.0)), ids
@@ -111,7 +124,7 @@ def _nearest(index: faiss.Index, vectors: np.ndarray, k: int = 1) -> tuple[np.nd
 
 def _nearest_centroid(index: faiss.Index, points: np.ndarray, joint: int) -> np.ndarray:
     """Distances (N,) of one joint's positions (N, 2) to that joint's nearest centroid."""
-    distances, _ = _nearest(index, _tagged(points, joint))
+    distances, _ = nearest(index, _tagged(points, joint))
     return distances[:, 0]
 
 
@@ -132,7 +145,7 @@ def _held_out_distances(per_video: list[np.ndarray]) -> np.ndarray:
 
 
 @dataclass
-class CentroidScorer:
+class CentroidScorer(_CalibratedDistances):
     """The paper's scorer: nearest DBSCAN centroid of each major joint."""
 
     joints: tuple[int, ...]
@@ -205,31 +218,60 @@ def mirrored(points: np.ndarray) -> np.ndarray:
     return flipped
 
 
-def _joint_gaps(queries: np.ndarray, matched: np.ndarray) -> np.ndarray:
+def joint_gaps(queries: np.ndarray, matched: np.ndarray) -> np.ndarray:
     """Per-joint distances (N, J) between pose vectors (N, 2 J)."""
     gaps = (queries - matched).reshape(len(queries), queries.shape[1] // 2, 2)
     return np.linalg.norm(gaps, axis=2)
 
 
-def _leave_one_video_out(index: faiss.Index, vectors: np.ndarray, owners: np.ndarray) -> np.ndarray:
+def leave_one_out(index: faiss.Index, vectors: np.ndarray, owners: np.ndarray) -> np.ndarray:
     """Per-joint distances (N, J) of each indexed reference frame to the nearest frame of
-    another owner (video); a frame with no other owner gets its own (zero) distance."""
+    another owner (video or performer); a frame with no other owner gets its own (zero)
+    distance."""
     matched = np.arange(len(vectors))
     pending = matched.copy()
     k = min(_NEIGHBOURS, index.ntotal)
     while len(pending):
-        _, ids = _nearest(index, vectors[pending], k)
+        _, ids = nearest(index, vectors[pending], k)
         other = owners[ids] != owners[pending, None]
         found = other.any(axis=1)
         matched[pending[found]] = ids[found, np.argmax(other[found], axis=1)]
         if k == index.ntotal:
             break
         pending, k = pending[~found], index.ntotal  # rare: search them exhaustively
-    return _joint_gaps(vectors, index.reconstruct_batch(matched))
+    return joint_gaps(vectors, index.reconstruct_batch(matched))
+
+
+def indexed_poses(
+    joints: tuple[int, ...],
+    references: list[NormalisedPoses],
+    performers: Sequence[int] | None = None,
+) -> tuple[faiss.Index, np.ndarray, np.ndarray]:
+    """Every reference frame whose major joints are all clean, and its mirror image, as
+    whole-pose vectors (N, 2 J) in a FAISS index; returns the index, the vectors and who
+    (N,) each came from: the video's performer in `performers`, else the video (where all
+    come from one, each video's two halves stand in for two)."""
+    owners_of = list(range(len(references))) if performers is None else list(performers)
+    single = len(set(owners_of)) == 1
+    vectors, videos = [], []
+    for reference, performer in zip(references, owners_of, strict=True):
+        usable = reference.clean[:, list(joints)].all(axis=1)
+        owner = np.full(int(usable.sum()), performer)
+        if single:  # nothing to leave out: halves stand in for performers
+            owner = (np.arange(len(owner)) >= len(owner) / 2).astype(int)
+        for points in (reference.points[usable], mirrored(reference.points[usable])):
+            vectors.append(pose_vectors(points, joints))
+            videos.append(owner)
+    stacked, owners = np.concatenate(vectors), np.concatenate(videos)
+    if len(stacked) == 0:
+        raise ValueError("no reference frame shows every major joint clearly")
+    index = faiss.IndexFlatL2(stacked.shape[1])
+    index.add(stacked)
+    return index, stacked, owners
 
 
 @dataclass
-class PoseNeighbourScorer:
+class PoseNeighbourScorer(_CalibratedDistances):
     """Ours: the nearest whole reference pose, then each joint's distance within it."""
 
     joints: tuple[int, ...]
@@ -241,29 +283,14 @@ class PoseNeighbourScorer:
     @classmethod
     def build(cls, joints: tuple[int, ...], references: list[NormalisedPoses]) -> Self:
         """Indexes every reference frame whose major joints are all clean, and its mirror."""
-        vectors, videos = [], []
-        for number, reference in enumerate(references):
-            usable = reference.clean[:, list(joints)].all(axis=1)
-            owner = np.full(int(usable.sum()), number)
-            if len(references) == 1:  # nothing to leave out: its two halves stand in for videos
-                owner = (np.arange(len(owner)) >= len(owner) / 2).astype(int)
-            for points in (reference.points[usable], mirrored(reference.points[usable])):
-                vectors.append(pose_vectors(points, joints))
-                videos.append(owner)
-        stacked, owners = np.concatenate(vectors), np.concatenate(videos)
-        if len(stacked) == 0:
-            raise ValueError("no reference frame shows every major joint clearly")
-        index = faiss.IndexFlatL2(stacked.shape[1])
-        index.add(stacked)
-        calibration = Calibration.from_reference(
-            list(_leave_one_video_out(index, stacked, owners).T)
-        )
-        return cls(joints, index, calibration, len(stacked) // 2)
+        index, vectors, owners = indexed_poses(joints, references)
+        calibration = Calibration.from_reference(list(leave_one_out(index, vectors, owners).T))
+        return cls(joints, index, calibration, len(vectors) // 2)
 
     def distances(self, points: np.ndarray) -> np.ndarray:
         queries = pose_vectors(points, self.joints)
-        _, ids = _nearest(self.index, queries)
-        return _joint_gaps(queries, self.index.reconstruct_batch(ids[:, 0]))
+        _, ids = nearest(self.index, queries)
+        return joint_gaps(queries, self.index.reconstruct_batch(ids[:, 0]))
 
     def save(self, prefix: Path) -> tuple[list[Path], dict]:
         path = prefix.with_name(f"{prefix.name}.poses.faiss")
@@ -274,12 +301,6 @@ class PoseNeighbourScorer:
     def load(cls, prefix: Path, joints: tuple[int, ...], facts: dict) -> Self:
         index = faiss.read_index(str(prefix.with_name(f"{prefix.name}.poses.faiss")))
         return cls(joints, index, Calibration.from_json(facts["calibration"]), facts["references"])
-
-
-SCORERS: dict[str, type[CentroidScorer] | type[PoseNeighbourScorer]] = {
-    CentroidScorer.name: CentroidScorer,
-    PoseNeighbourScorer.name: PoseNeighbourScorer,
-}
 
 
 @dataclass(frozen=True)
@@ -313,7 +334,7 @@ def score_performance(scorer: Scorer, keypoints: np.ndarray) -> PerformanceScore
     if len(frames) == 0:
         empty = np.zeros((0, len(scorer.joints)), np.float32)
         return PerformanceScore(frames, empty, empty, np.zeros(len(scorer.joints)), 0.0)
-    scores = scorer.calibration.scores(scorer.distances(normalised.points[frames]))
+    scores = scorer.scores(normalised.points[frames])
     running = np.cumsum(scores, axis=0) / np.arange(1, len(scores) + 1)[:, None]
     joint_scores = running[-1]
     return PerformanceScore(frames, scores, running, joint_scores, float(joint_scores.mean()))

@@ -20,9 +20,9 @@ from common.metrics import FRAMES_SCORED
 from common.server import ServiceBinding, run_service, serve
 from common.skeleton import pose_arrays
 from scoring_service.catalogue import load_catalogue
-from scoring_service.index import ExerciseIndex, IndexStore
+from scoring_service.index import SCORERS, ExerciseIndex, IndexStore
 from scoring_service.rep_scores import RepScore
-from scoring_service.scorers import SCORERS, score_performance
+from scoring_service.scorers import score_performance
 from scoring_service.settings import ScoringSettings
 
 # Keypoints may sit on the frame's border; a pixel of slack absorbs rounding.
@@ -108,6 +108,12 @@ class KeypointScorer(scoring_pb2_grpc.KeypointScorerServicer):
             raise InvalidInputError(f"unknown scorer {scorer_name!r}; choose {sorted(SCORERS)}")
         index = self._index(request.exercise_id)
         indices, keypoints = keypoints_of(request, self.settings.max_poses)
+        if scorer_name not in index.scorers:
+            raise NotReadyError(
+                f"the index of {request.exercise_id} has no {scorer_name!r} scorer (the view "
+                "scorer needs 3D reference poses: `fitness index views`); it has "
+                f"{sorted(index.scorers)}"
+            )
         scorer = index.scorers[scorer_name]
         result = await asyncio.to_thread(score_performance, scorer, keypoints)
         FRAMES_SCORED.inc(len(keypoints))

@@ -24,10 +24,11 @@ class ScoringSettings(ServerSettings):
     exercises: Path = Field(
         DEFAULT_CATALOGUE, description="Exercise catalogue: ids, names and major joints."
     )
-    scorer: Literal["paper", "pose"] = Field(
+    scorer: Literal["paper", "pose", "view"] = Field(
         "pose",
         description="Per-frame algorithm when a request names none: pose (ours; it separates "
-        "valid from invalid performances better, see the README) or paper (3.D).",
+        "valid from invalid performances better, see the README), view (ours, filmed from the "
+        "performance's view; needs 3D references) or paper (3.D).",
     )
     reload_seconds: float = Field(
         5.0, ge=0, description="How often the index manifest is checked for changes; 0: never."

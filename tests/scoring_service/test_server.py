@@ -186,6 +186,14 @@ async def test_a_catalogued_exercise_without_an_index_is_a_failed_precondition(s
     assert "no index built for JumpingJack" in error.value.details()
 
 
+async def test_a_scorer_the_index_was_built_without_is_a_failed_precondition(stub):
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.Score(request(performance(3), scorer="view"), timeout=30)
+    assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "needs 3D reference poses" in error.value.details()
+    assert "['paper', 'pose']" in error.value.details()
+
+
 async def test_a_keypoint_on_the_frame_s_border_is_inside_it(stub):
     keypoints = performance(3)
     keypoints[1, 0, :2] = FRAME  # the bottom-right corner
