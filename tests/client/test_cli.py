@@ -170,6 +170,36 @@ def test_index_dataset_build_and_eval_scoring_run_the_paper_s_experiment(
     assert set(report["summary"]) == {"paper", "pose"}
 
 
+def test_index_views_adds_the_view_scorer_and_refuses_what_is_no_set_of_3d_poses(
+    tiny_ucf, tmp_path, capsys
+):
+    from scoring_service.world_poses import WorldPoses, write_world_poses
+    from tests.scoring_service.figures3d import squat
+
+    train, index, world = tmp_path / "train", tmp_path / "index", tmp_path / "world.npz"
+    dataset = ["index", "dataset", "--videos", str(tiny_ucf), "--labels", "--all-performances"]
+    assert run_cli([*dataset, "--out", str(train)], capsys)[0] == 0
+    assert run_cli(["index", "build", "--dataset", str(train), "--out", str(index)], capsys)[0] == 0
+    performers = [
+        WorldPoses(f"BodyWeightSquats/v_g0{n}_c01.mp4", "BodyWeightSquats", squat(30 + n))
+        for n in range(3)
+    ]
+    write_world_poses(performers, world)
+
+    views = ["index", "views", "--world", str(world), "--index", str(index)]
+    code, out, _ = run_cli(views, capsys)
+
+    assert code == 0
+    assert "added the view scorer of BodyWeightSquats" in out
+    manifest = json.loads((index / "manifest.json").read_text())
+    assert "BodyWeightSquats.views.npy" in manifest["exercises"]["BodyWeightSquats"]["files"]
+    world.write_text("not poses")
+    code, out, err = run_cli(views, capsys)
+    assert code == 2
+    assert "not a set of 3D reference poses" in err
+    assert len(err.splitlines()) == 1
+
+
 def test_index_build_of_a_folder_that_is_no_keypoint_dataset_exits_2(tmp_path, capsys):
     args = ["index", "build", "--dataset", str(tmp_path), "--out", str(tmp_path / "index")]
     code, out, err = run_cli(args, capsys)

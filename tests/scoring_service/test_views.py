@@ -13,7 +13,13 @@ from scoring_service.index import add_view_scorers, build_index_dir, load_index_
 from scoring_service.normalise import normalise
 from scoring_service.scorers import PoseNeighbourScorer, score_performance
 from scoring_service.views import VIEWS, ViewScorer, film
-from scoring_service.world_poses import WorldPoses, read_world_poses, write_world_poses
+from scoring_service.world_poses import (
+    WorldPoses,
+    gym_world_poses,
+    read_world_poses,
+    write_world_poses,
+)
+from synth.dataset import plan_videos
 from tests.models import REP_SEGMENTER
 from tests.scoring_service.figures3d import arm_raises, photographed, squat
 from tests.scoring_service.poses import reference_videos
@@ -113,6 +119,18 @@ def test_3d_reference_poses_are_written_and_read_back(tmp_path):
     (tmp_path / "broken.npz").write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="not a set of 3D reference poses"):
         read_world_poses(tmp_path / "broken.npz")
+
+
+def test_the_gym_s_3d_poses_are_its_clips_keypoints_in_metres_ten_times_a_second():
+    (entry,) = [e for e in plan_videos(groups=2, clips_per_group=1, reps=1) if not e.tested][:1]
+    (video,) = gym_world_poses([entry], sample_fps=10.0)
+    assert (video.video, video.exercise) == (entry.relative_path, entry.exercise)
+    seconds = len(video.points) / 10.0
+    assert video.points.shape[1:] == (17, 3)
+    assert 1.0 < seconds < 12.0
+    assert video.performer == f"{entry.exercise}/g02"
+    lowest = video.points[..., 2].min()
+    assert -0.05 < lowest < 0.3  # metres, z up: someone on (or lying near) the floor
 
 
 def test_the_view_scorer_joins_an_index_directory_beside_its_other_scorers(tmp_path):
