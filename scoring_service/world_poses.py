@@ -14,6 +14,7 @@ video, sampled at about 10 frames a second as the keypoint datasets are.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -76,9 +77,10 @@ def gym_world_poses(
     entries: Sequence, sample_fps: float = 10.0, progress: Callable[[int], None] | None = None
 ) -> list[WorldPoses]:
     """The 3D keypoints of planned gym videos (`synth.dataset.VideoEntry`), their motions made
-    again from their seeds without rendering, on every core."""
+    again from their seeds without rendering, on every core (fresh worker processes: a fork
+    of a process running FAISS, torch or gRPC threads can deadlock)."""
     specs = [entry.spec for entry in entries]
-    with ProcessPoolExecutor() as pool:
+    with ProcessPoolExecutor(mp_context=multiprocessing.get_context("spawn")) as pool:
         results = []
         made = pool.map(_performance_poses, specs, [sample_fps] * len(specs))
         for entry, (points, faults) in zip(entries, made, strict=True):
