@@ -224,22 +224,28 @@ def joint_gaps(queries: np.ndarray, matched: np.ndarray) -> np.ndarray:
     return np.linalg.norm(gaps, axis=2)
 
 
-def leave_one_out(index: faiss.Index, vectors: np.ndarray, owners: np.ndarray) -> np.ndarray:
-    """Per-joint distances (N, J) of each indexed reference frame to the nearest frame of
-    another owner (video or performer); a frame with no other owner gets its own (zero)
-    distance."""
+def leave_one_out(
+    index: faiss.Index,
+    vectors: np.ndarray,
+    owners: np.ndarray,
+    queries: np.ndarray | None = None,
+) -> np.ndarray:
+    """Per-joint distances (N, J) of each indexed reference frame (or its stand-in in
+    `queries`, such as the frame with keypoint noise added) to the nearest frame of another
+    owner (video or performer); a frame with no other owner gets its own distance."""
+    queries = vectors if queries is None else queries
     matched = np.arange(len(vectors))
     pending = matched.copy()
     k = min(_NEIGHBOURS, index.ntotal)
     while len(pending):
-        _, ids = nearest(index, vectors[pending], k)
+        _, ids = nearest(index, queries[pending], k)
         other = owners[ids] != owners[pending, None]
         found = other.any(axis=1)
         matched[pending[found]] = ids[found, np.argmax(other[found], axis=1)]
         if k == index.ntotal:
             break
         pending, k = pending[~found], index.ntotal  # rare: search them exhaustively
-    return joint_gaps(vectors, index.reconstruct_batch(matched))
+    return joint_gaps(queries, index.reconstruct_batch(matched))
 
 
 def indexed_poses(

@@ -20,8 +20,9 @@ The view whose filmed references lie nearest to a sample of the performance's po
 as the performance's view. Its frames are then scored as the "pose" scorer scores them (the
 nearest whole reference pose and its mirror image, each joint's distance within it), with that
 view's own calibration: each reference performer's frames against the other performers',
-filmed from around the same view, 100 at the median distance and 0 at `ZERO_AT` times the
-95th percentile. A joint that moves as the references do scores alike whichever side the
+filmed from around the same view and with the pose model's error (`KEYPOINT_NOISE`) added
+to their keypoints, 100 at the median distance and 0 at `ZERO_AT` times the 95th
+percentile. A joint that moves as the references do scores alike whichever side the
 camera stands.
 
 Azimuths past 180 degrees show the mirror images of those below: the mirrored references
@@ -59,6 +60,15 @@ CAMERA_ROLL = 3.0  # degrees: how far a phone on a stand leans, one standard dev
 FOCAL_PIXELS = 1000.0  # a phone's focal length filming 1080p
 VIEW_SAMPLE = 40  # frames of a performance, evenly spread, that choose its view
 ZERO_AT = 1.0  # a joint scores 0 where 5% of another performer's reference frames lie
+# The shipped pose model's error per COCO keypoint, torso lengths per coordinate: the robust
+# standard deviation (1.4826 x the median absolute deviation, mean of x and y) of its
+# normalised keypoints from the gym's exact ones, over 16 videos of training performers
+# (two an exercise, groups 8 and 9) at 10 frames a second.
+KEYPOINT_NOISE = (
+    0.147, 0.149, 0.140, 0.128, 0.115,  # nose, eyes, ears
+    0.098, 0.098, 0.190, 0.112, 0.156, 0.200,  # shoulders, elbows, wrists (left, right)
+    0.068, 0.068, 0.132, 0.143, 0.174, 0.258,  # hips, knees, ankles (left, right)
+)  # fmt: skip
 _WORLD_UP = np.array([0.0, 0.0, 1.0])
 _CAMERAS = {"distances": list(CAMERA_DISTANCES), "roll": CAMERA_ROLL, "focal": FOCAL_PIXELS}
 
@@ -117,6 +127,7 @@ class ViewScorer:
     lengths: np.ndarray  # (videos,) frames of each reference video
     performers: np.ndarray  # (videos,) who performed each reference video
     calibrations: list[Calibration]  # one per view of `VIEWS`
+    noise: list[float]  # (K,) torso lengths of keypoint noise the calibrations allow for
     name = "view"
 
     @classmethod
@@ -125,10 +136,12 @@ class ViewScorer:
         joints: tuple[int, ...],
         references: list[np.ndarray],
         performers: Sequence[int] | None = None,
+        noise: Sequence[float] = KEYPOINT_NOISE,
     ) -> Self:
         """From reference videos' 3D poses (F, K, 3) each, and who performed each (by
-        default all different people). Every view is calibrated by each performer's frames
-        against the other performers' (`ZERO_AT`)."""
+        default all different people). Every view is calibrated by each performer's frames,
+        with Gaussian noise of `noise` (K,) torso lengths on each keypoint's coordinates (the
+        pose model's error), against the other performers' frames (`ZERO_AT`)."""
         if performers is None:
             performers = range(len(references))
         kept = [
@@ -140,10 +153,12 @@ class ViewScorer:
             raise ValueError("no 3D reference poses")
         poses = np.concatenate([video for video, _ in kept])
         lengths = np.array([len(video) for video, _ in kept])
-        scorer = cls(joints, poses, lengths, np.array([p for _, p in kept]), [])
+        scorer = cls(joints, poses, lengths, np.array([p for _, p in kept]), [], list(noise))
+        spread = np.repeat(np.asarray(noise)[list(joints)], 2)  # x and y of each major joint
         for view in range(len(VIEWS)):
             index, vectors, owners = scorer._filmed(view)
-            distances = leave_one_out(index, vectors, owners)
+            seen = vectors + np.random.default_rng(view).normal(0.0, spread, vectors.shape)
+            distances = leave_one_out(index, vectors, owners, seen.astype(np.float32))
             scorer.calibrations.append(Calibration.from_reference(list(distances.T), ZERO_AT))
         return scorer
 
@@ -187,6 +202,7 @@ class ViewScorer:
             "cameras": _CAMERAS,
             "lengths": self.lengths.tolist(),
             "performers": self.performers.tolist(),
+            "noise": self.noise,
             "calibrations": [calibration.to_json() for calibration in self.calibrations],
         }
         return [path], facts
@@ -201,4 +217,6 @@ class ViewScorer:
         if lengths.sum() != len(poses):
             raise ValueError("its reference poses do not add up to its videos' lengths")
         calibrations = [Calibration.from_json(c) for c in facts["calibrations"]]
-        return cls(joints, poses, lengths, np.array(facts["performers"]), calibrations)
+        performers = np.array(facts["performers"])
+        noise = facts.get("noise", [0.0] * len(KEYPOINT_NOISE))  # older indexes allowed none
+        return cls(joints, poses, lengths, performers, calibrations, noise)
