@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from common.skeleton import KEYPOINT_INDEX, NUM_KEYPOINTS
+from scoring_service.views import film
 
 SHIN, THIGH, TORSO, UPPER_ARM, FOREARM = 0.42, 0.45, 0.5, 0.3, 0.28
 FORWARD = np.array([0.0, -1.0, 0.0])
@@ -91,21 +92,13 @@ def photographed(
     elevation: float = 10.0,
     *,
     distance: float = 3.0,
-    focal: float = 600.0,
     noise: float = 0.0,
     seed: int = 0,
 ) -> np.ndarray:
-    """A phone's view of a performance: pixels of a 640 x 480 frame and confidence 1 (F, K, 3),
-    with `noise` pixels of jitter."""
-    az, el = np.radians(azimuth), np.radians(elevation)
-    towards = np.array([np.sin(az) * np.cos(el), -np.cos(az) * np.cos(el), np.sin(el)])
-    centre = np.array([0.0, 0.0, 0.9])
-    right = np.cross(-towards, UP)
-    right /= np.linalg.norm(right)
-    up = np.cross(right, -towards)
-    relative = points - (centre + distance * towards)
-    depth = relative @ -towards
-    x = 320 + focal * (relative @ right) / depth
-    y = 240 - focal * (relative @ up) / depth
-    pixels = np.stack([x, y], axis=-1) + np.random.default_rng(seed).normal(0, noise, (*x.shape, 2))
-    return np.concatenate([pixels, np.ones((*x.shape, 1))], axis=-1).astype(np.float32)
+    """A phone's view of a performance: pixels of a 640 x 480 frame, with a shorter lens than
+    the view scorer films its references with, and confidence 1 (F, K, 3), with `noise`
+    pixels of jitter."""
+    image = film(points, azimuth, elevation, distance=distance)
+    jitter = np.random.default_rng(seed).normal(0, noise, image[..., :2].shape)
+    image[..., :2] = image[..., :2] * 0.6 + (320, 240) + jitter
+    return image
