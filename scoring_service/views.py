@@ -178,14 +178,10 @@ class ViewScorer:
             raise ValueError("no framed pose to match a view to")
         sample = np.linspace(0, len(points) - 1, min(len(points), VIEW_SAMPLE)).round()
         queries = pose_vectors(points[sample.astype(int)], self.joints)
-        best, best_cost, best_index = 0, np.inf, None
-        for view in range(len(VIEWS)):
-            index = self._filmed(view)[0]
-            cost = float(nearest(index, queries)[0].mean())
-            if cost < best_cost:
-                best, best_cost, best_index = view, cost, index
-        assert best_index is not None
-        return best, best_index
+        indexes = [self._filmed(view)[0] for view in range(len(VIEWS))]
+        costs = [float(nearest(index, queries)[0].mean()) for index in indexes]
+        best = int(np.argmin(costs))
+        return best, indexes[best]
 
     def scores(self, points: np.ndarray) -> np.ndarray:
         view, index = self.match_view(points)
@@ -218,5 +214,4 @@ class ViewScorer:
             raise ValueError("its reference poses do not add up to its videos' lengths")
         calibrations = [Calibration.from_json(c) for c in facts["calibrations"]]
         performers = np.array(facts["performers"])
-        noise = facts.get("noise", [0.0] * len(KEYPOINT_NOISE))  # older indexes allowed none
-        return cls(joints, poses, lengths, performers, calibrations, noise)
+        return cls(joints, poses, lengths, performers, calibrations, facts["noise"])
