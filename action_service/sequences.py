@@ -7,7 +7,8 @@ Glossary of shapes:
     - feature number: D (K x 5: x, y, confidence, and the x, y velocities)
 
 The pose service answers at whatever rate the caller sampled (10 to 15 fps in the product), so
-a sequence is first resampled to `SEQUENCE_FPS` by its timestamps (the nearest posed frame).
+a sequence is first resampled to `SEQUENCE_FPS` by its timestamps (the nearest posed frame;
+the rep segmenter's, interpolated between the posed frames).
 A window is then normalised as a whole, not frame by frame: the hip midpoint's median over the
 window is the origin and the median torso length (floored at a share of the pose's extent, as
 `scoring_service.normalise` does per frame) the unit, so a squat's sinking hips or a jumping
@@ -74,14 +75,49 @@ def nearest_frames(
 ) -> np.ndarray:
     """Indices (F',) of the frames at `timestamps` (F,) nearest to instants `speed / fps`
     seconds apart from the first."""
-    times = timestamps - timestamps[0]
-    count = max(1, int(np.floor(times[-1] * fps / speed)) + 1)
-    wanted = np.arange(count) * speed / fps
+    times, wanted = _instants(timestamps, fps, speed)
     if len(times) == 1:
-        return np.zeros(count, int)
-    nearest = np.clip(np.searchsorted(times, wanted), 1, len(times) - 1)
-    earlier = np.abs(times[nearest - 1] - wanted) <= np.abs(times[nearest] - wanted)
-    return np.where(earlier, nearest - 1, nearest)
+        return np.zeros(len(wanted), int)
+    after = _after(times, wanted)
+    earlier = np.abs(times[after - 1] - wanted) <= np.abs(times[after] - wanted)
+    return np.where(earlier, after - 1, after)
+
+
+def interpolated(
+    keypoints: np.ndarray, timestamps: np.ndarray, fps: float = SEQUENCE_FPS
+) -> np.ndarray:
+    """Poses (F', K, 3) at instants `1 / fps` seconds apart from the first of `timestamps`
+    (F,), each point moved linearly between the posed frames either side of the instant where
+    both found it, else the nearer frame's. Unlike the nearest frames, velocities stay true
+    where a live session posed its frames unevenly."""
+    times, wanted = _instants(timestamps, fps)
+    if len(times) == 1:
+        return keypoints[np.zeros(len(wanted), int)]
+    after = _after(times, wanted)
+    before = after - 1
+    gap = times[after] - times[before]
+    share = np.divide(wanted - times[before], gap, out=np.ones_like(gap), where=gap > 0)
+    share = np.clip(share, 0.0, 1.0)
+    nearer = keypoints[np.where(share <= 0.5, before, after)]
+    found = (keypoints[before, :, 2] >= MIN_CONFIDENCE) & (keypoints[after, :, 2] >= MIN_CONFIDENCE)
+    share = share[:, None, None]
+    blend = keypoints[before] * (1.0 - share) + keypoints[after] * share
+    return np.where(found[..., None], blend, nearer).astype(keypoints.dtype)
+
+
+def _instants(
+    timestamps: np.ndarray, fps: float, speed: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The timestamps from the first, and the instants `speed / fps` seconds apart they span."""
+    times = np.asarray(timestamps, np.float64) - timestamps[0]
+    count = max(1, int(np.floor(times[-1] * fps / speed)) + 1)
+    return times, np.arange(count) * speed / fps
+
+
+def _after(times: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """For each wanted instant, the first of `times` (2 or more, increasing) at or after it
+    (1 at the least, the last at the most)."""
+    return np.clip(np.searchsorted(times, wanted), 1, len(times) - 1)
 
 
 def window_starts(frames: int, window: int = WINDOW, windows: int = 5) -> list[int]:

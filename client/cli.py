@@ -409,7 +409,12 @@ def live(
         Path | None, typer.Option(help="Stream this video file instead of a camera.")
     ] = None,
     realtime: Annotated[
-        bool, typer.Option(help="Send the file's frames at its own frame rate, as a camera would.")
+        bool,
+        typer.Option(
+            help="Send the file's frames at its own frame rate, as a camera would (frames that "
+            "come faster than they are posed are dropped); --no-realtime sends each frame once "
+            "the one before is posed, so that every frame is coached."
+        ),
     ] = True,
     gateway: Annotated[str, typer.Option(help="Gateway address.")] = "127.0.0.1:50050",
     exercise: Annotated[
@@ -473,7 +478,14 @@ def live(
     try:
         with _gateway_errors():
             report = asyncio.run(
-                live_session(gateway, start, frames, on_event=on_event, credentials=credentials)
+                live_session(
+                    gateway,
+                    start,
+                    frames,
+                    on_event=on_event,
+                    credentials=credentials,
+                    lockstep=video is not None and not realtime,
+                )
             )
     except CameraError as error:
         raise CLIError(str(error)) from None

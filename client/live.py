@@ -34,7 +34,7 @@ class CameraError(RuntimeError):
 
 async def video_frames(path: Path, *, realtime: bool) -> AsyncIterator[VideoFrame]:
     """The frames of a video file, each at its own time from now when `realtime` (as a
-    camera would give them), else as fast as they decode."""
+    camera would give them), else as fast as they are taken."""
     with VideoReader(path) as reader:
         frames = iter(reader)
         began = time.monotonic()
@@ -68,9 +68,11 @@ async def live_requests(
     start: gateway_pb2.LiveStart,
     frames: AsyncIterator[VideoFrame],
     on_frame: Callable[[VideoFrame], None] | None = None,
+    posed: asyncio.Event | None = None,
 ) -> AsyncIterator[gateway_pb2.LiveSessionRequest]:
     """`start`, then each frame as a JPEG as soon as it comes; `on_frame` sees each frame
-    just before it is sent."""
+    just before it is sent. With `posed`, each frame after the first waits until `posed` is
+    set (by the pose of the one before), so no frame is dropped."""
     yield gateway_pb2.LiveSessionRequest(start=start)
     async for frame in frames:
         image = await asyncio.to_thread(encode_image, frame.image)
@@ -80,6 +82,9 @@ async def live_requests(
             image=image, index=frame.index, timestamp_seconds=frame.timestamp
         )
         yield gateway_pb2.LiveSessionRequest(frame=message)
+        if posed is not None:
+            await posed.wait()
+            posed.clear()
 
 
 async def live_session(
@@ -90,16 +95,29 @@ async def live_session(
     on_frame: Callable[[VideoFrame], None] | None = None,
     on_event: Callable[[Event], None] | None = None,
     credentials: grpc.ChannelCredentials | None = None,
+    lockstep: bool = False,
 ) -> gateway_pb2.Report:
     """Streams `frames` through a live session; every event goes to `on_event`; returns the
     session report once the frames end. `credentials`: TLS and a token; None: plaintext.
+    `lockstep`: send each frame once the one before is posed, so that every frame is coached
+    (a file replayed as fast as the pose service goes), where a camera's frames that come
+    faster than they are posed are dropped.
 
     Raises:
         grpc.aio.AioRpcError: The gateway (or a service behind it) refused or failed.
     """
+    posed = asyncio.Event() if lockstep else None
+
+    def on_response(event: Event) -> None:
+        if posed is not None and event.WhichOneof("event") == "frame":
+            posed.set()
+        if on_event is not None:
+            on_event(event)
+
+    requests = live_requests(start, frames, on_frame, posed)
     async with open_channel(gateway, max_attempts=1, credentials=credentials) as channel:
         call = gateway_pb2_grpc.GatewayStub(channel).LiveSession()
-        return await report_of(call, live_requests(start, frames, on_frame), on_event, "session")
+        return await report_of(call, requests, on_response, "session")
 
 
 @dataclass

@@ -8,9 +8,10 @@ Glossary of shapes:
 
 Every exercise starts and ends its reps in one position (standing, the top of a push-up,
 hanging from the bar) and moves out of it and back once per rep. The rep segmenter
-(`scoring_service.rep_model`) labels every instant of the sequence, resampled to 10 fps and
-normalised as a whole (`action_service.sequences.features`: where the person stands and how big
-they appear drop out), with its phase: at rest, on the way out, or on the way back. It learned
+(`scoring_service.rep_model`) labels every instant of the sequence, interpolated to 10 fps
+between the posed frames (a live session poses its frames unevenly) and normalised as a whole
+(`action_service.sequences.features`: where the person stands and how big they appear drop
+out), with its phase: at rest, on the way out, or on the way back. It learned
 from the pose model's own keypoints over the gym's labelled performances of the eight
 exercises filmed from every side (`fitness train reps`), so it knows the pose model's noise and
 every view, not an exercise's angles. Decoding: the phase probabilities are averaged over
@@ -37,7 +38,13 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
 
-from action_service.sequences import FEATURES, SEQUENCE_FPS, features, nearest_frames
+from action_service.sequences import (
+    FEATURES,
+    SEQUENCE_FPS,
+    features,
+    interpolated,
+    nearest_frames,
+)
 from scoring_service.normalise import normalise
 from scoring_service.rep_model import BACK, OUT, RepSegmenter, rep_segmenter
 from scoring_service.steady import steady
@@ -81,9 +88,11 @@ class RepCounter:
         self, keypoints: np.ndarray, timestamps: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Phase probabilities (F', P) of poses (F, K, 3) at `timestamps` (F,) seconds,
-        resampled to 10 fps, and the index (F',) of the posed frame behind each instant."""
-        frames = nearest_frames(np.asarray(timestamps, np.float64), SEQUENCE_FPS)
-        inputs = torch.from_numpy(features(keypoints[frames]))[None]
+        interpolated to 10 fps, and the index (F',) of the posed frame nearest each instant."""
+        timestamps = np.asarray(timestamps, np.float64)
+        frames = nearest_frames(timestamps, SEQUENCE_FPS)
+        poses = interpolated(keypoints, timestamps, SEQUENCE_FPS)
+        inputs = torch.from_numpy(features(poses))[None]
         with torch.inference_mode():
             logits = self.model(inputs)[-1][0]
         return logits.softmax(dim=0).T.numpy(), frames

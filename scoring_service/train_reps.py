@@ -27,7 +27,7 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
-from action_service.sequences import FEATURES, SEQUENCE_FPS, augment, features, nearest_frames
+from action_service.sequences import FEATURES, SEQUENCE_FPS, augment, features, interpolated
 from common.device import pick_device
 from common.training import WEIGHTS_FILE, resume_run, save_state, train_epoch
 from scoring_service.keypoint_dataset import read_keypoint_dataset
@@ -61,16 +61,14 @@ def phase_sequences(keypoints: Path, videos: Path) -> list[PhaseSequence]:
                 f"no labels at {labels_path}: is {videos} the dataset's folder?"
             )
         labels = json.loads(labels_path.read_text())
-        frames = nearest_frames(video.timestamps, SEQUENCE_FPS)
-        instants = video.timestamps[0] + np.arange(len(frames)) / SEQUENCE_FPS
-        phases = np.full(len(frames), REST, np.int64)
+        poses = interpolated(video.keypoints, video.timestamps, SEQUENCE_FPS)
+        instants = video.timestamps[0] + np.arange(len(poses)) / SEQUENCE_FPS
+        phases = np.full(len(poses), REST, np.int64)
         for rep in labels["reps"]:
             start, turn, end = (rep[key] / labels["fps"] for key in ("start", "bottom", "end"))
             phases[(instants >= start) & (instants < turn)] = OUT
             phases[(instants >= turn) & (instants <= end)] = BACK
-        sequences.append(
-            PhaseSequence(video.video, video.keypoints[frames], phases, len(labels["reps"]))
-        )
+        sequences.append(PhaseSequence(video.video, poses, phases, len(labels["reps"])))
     return sequences
 
 

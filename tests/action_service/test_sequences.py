@@ -1,4 +1,5 @@
-"""Keypoint sequences: resampled by time, normalised per window, augmented like real footage."""
+"""Keypoint sequences: resampled by time (nearest frames, or interpolated between them),
+normalised per window, augmented like real footage."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from action_service.sequences import (
     augment,
     crop,
     features,
+    interpolated,
     resample,
     window_starts,
 )
@@ -47,6 +49,36 @@ def test_resampling_faster_keeps_fewer_frames():
 def test_a_single_pose_resamples_to_itself():
     sequence = KeypointSequence(numbered(1), np.array([3.0]))
     assert resample(sequence).shape == (1, NUM_KEYPOINTS, 3)
+
+
+def test_interpolating_a_30_fps_video_keeps_every_third_frame_as_it_is():
+    poses = numbered(30)
+    assert np.array_equal(interpolated(poses, np.arange(30) / 30.0), poses[::3])
+
+
+def test_interpolating_unevenly_posed_frames_keeps_a_steady_movement_steady():
+    times = np.array([0.0, 0.04, 0.26, 0.31, 0.5])  # frames posed as a loaded live session does
+    moving = numbered(5)
+    moving[..., 0] = 100.0 * times[:, None]  # 100 pixels a second
+    steps = np.diff(interpolated(moving, times)[:, 0, 0])
+    assert steps == pytest.approx([10.0] * 5)
+    nearest = np.diff(resample(KeypointSequence(moving, times))[:, 0, 0])
+    assert nearest.tolist() != pytest.approx([10.0] * 5)
+
+
+def test_a_point_missing_on_either_side_takes_the_nearer_frames_position():
+    poses = numbered(2)
+    poses[1, 0] = (50.0, 50.0, 0.0)  # the nose not found in the second frame
+    both = interpolated(poses, np.array([0.0, 0.3]))
+    assert both[1, 0].tolist() == [0.0, 1.0, 1.0]  # 0.1 s: nearer the first frame
+    assert both[2, 0].tolist() == [50.0, 50.0, 0.0]  # 0.2 s: nearer the second
+    assert both[1, 1, 0] == pytest.approx(1 / 3)
+
+
+def test_frames_at_the_same_instant_interpolate_without_dividing_by_zero():
+    poses = interpolated(numbered(3), np.array([0.0, 0.0, 0.2]))
+    assert np.isfinite(poses).all()
+    assert poses[:, 0, 0].tolist() == pytest.approx([1.0, 1.5, 2.0])
 
 
 @pytest.mark.parametrize(
