@@ -12,11 +12,13 @@ down its -z axis and `projection @ view` maps world points to clip space.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 WORLD_UP = np.array([0.0, 0.0, 1.0])
+MIN_CLEARANCE = 0.5  # metres from the camera to the nearest point it frames
+MIN_CAMERA_HEIGHT = 0.1  # metres above the performer's lowest point (the floor)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,15 @@ class Camera:
                 [0, 0, -1, 0],
             ]
         )
+
+    def ray(self, pixel: np.ndarray) -> np.ndarray:
+        """The unit direction (3,) in the world from the camera through `pixel` (x, y)."""
+        half_height = math.tan(self.fov_y / 2)
+        half_width = half_height * self.width / self.height
+        x = (2 * pixel[0] / self.width - 1) * half_width
+        y = (1 - 2 * pixel[1] / self.height) * half_height
+        towards = self.view_matrix()[:3, :3].T @ np.array([x, y, -1.0])
+        return towards / np.linalg.norm(towards)
 
     def project(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Projects world points (N, 3) to pixels (N, 2) and their depth (N,) in metres
@@ -126,39 +137,101 @@ class CameraRig:
             rng: Randomness for the shake.
         """
         frames = world_points.shape[0]
-        flat = world_points.reshape(-1, 3)
-        low, high = flat.min(axis=0), flat.max(axis=0)
-        target = (low + high) / 2
-        direction = np.array(
-            [
-                math.sin(self.azimuth) * math.cos(self.elevation),
-                -math.cos(self.azimuth) * math.cos(self.elevation),
-                math.sin(self.elevation),
-            ]
-        )
-        distance = 4.0
-        for _ in range(3):  # the box's size in the image is nearly proportional to 1/distance
-            camera = Camera(
-                target + direction * distance, target, self.roll, self.fov_y, width, height
-            )
-            pixels, _ = camera.project(flat)
-            box_height = pixels[:, 1].max() - pixels[:, 1].min()
-            box_width = pixels[:, 0].max() - pixels[:, 0].min()
-            fill = max(box_height / height, box_width / width / 0.95)
-            distance *= fill / self.person_fraction
-            distance = max(distance, 0.6)
+        start, target = self._placement(world_points, width, height)
+        distance = float(np.linalg.norm(target - start))
         shake = _smooth_noise(rng, frames, 2) * self.shake
         cameras = []
         for t in range(frames):
             progress = t / max(frames - 1, 1)
             fov = 2 * math.atan(math.tan(self.fov_y / 2) / (1 + (self.zoom - 1) * progress))
             aim = target + self.pan * progress
-            position = aim + direction * distance
+            position = start + self.pan * progress
             # Shake turns the camera a little: move the target across the view.
             view = Camera(position, aim, self.roll, fov, width, height).view_matrix()
             aim = aim + distance * (shake[t, 0] * view[0, :3] + shake[t, 1] * view[1, :3])
             cameras.append(Camera(position, aim, self.roll, fov, width, height))
         return cameras
+
+    def still_camera(self, world_points: np.ndarray, width: int, height: int) -> Camera:
+        """Where the clip's camera stands, aimed as at its start without shake: framing the
+        performer's keypoints (T, N, 3) as `person_fraction` asks."""
+        position, target = self._placement(world_points, width, height)
+        return Camera(position, target, self.roll, self.fov_y, width, height)
+
+    def above_floor(self, world_points: np.ndarray, width: int, height: int) -> CameraRig:
+        """This rig, its elevation raised where framing the performer's keypoints (T, N, 3)
+        as asked would put the camera under the floor (their lowest point) or less than
+        `MIN_CAMERA_HEIGHT` above it: a low phone films a push-up from just off the floor."""
+        flat = world_points.reshape(-1, 3)
+        centre = (flat.min(axis=0) + flat.max(axis=0)) / 2
+        lowest = float(flat[:, 2].min()) + MIN_CAMERA_HEIGHT
+        rig = self
+        for _ in range(3):  # the distance changes a little with the elevation
+            position, _ = rig._placement(world_points, width, height)
+            if position[2] >= lowest - 1e-3:
+                break
+            rise = (lowest - centre[2]) / float(np.linalg.norm(position - centre))
+            rig = replace(rig, elevation=math.asin(rise))
+        return rig
+
+    def _placement(
+        self, world_points: np.ndarray, width: int, height: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The camera's position (3,) and the point (3,) it aims at: at the rig's angles from
+        the centre of the keypoints' box over the clip, as far as makes the box fill
+        `person_fraction` of the frame height (or 95% of its width), never nearer than
+        `MIN_CLEARANCE` in front of the nearest point, and aimed to centre the box."""
+        flat = world_points.reshape(-1, 3)
+        centre = (flat.min(axis=0) + flat.max(axis=0)) / 2
+        direction = _direction(self.azimuth, self.elevation)
+
+        def aimed(distance: float) -> Camera:
+            return self._centring(flat, centre + direction * distance, centre, width, height)
+
+        def fill(distance: float) -> float:
+            pixels, _ = aimed(distance).project(flat)
+            extent = pixels.max(axis=0) - pixels.min(axis=0)
+            return max(extent[1] / height, extent[0] / width / 0.95)
+
+        nearest = MIN_CLEARANCE + float(((flat - centre) @ direction).max())
+        if fill(nearest) > self.person_fraction:
+            far = 2 * nearest
+            while fill(far) > self.person_fraction:
+                far *= 2
+            for _ in range(30):  # the box shrinks as the camera backs away: bisect
+                middle = (nearest + far) / 2
+                nearest, far = (
+                    (middle, far) if fill(middle) > self.person_fraction else (nearest, middle)
+                )
+            nearest = far
+        camera = aimed(nearest)
+        return camera.position, camera.target
+
+    def _centring(
+        self, points: np.ndarray, position: np.ndarray, target: np.ndarray, width: int, height: int
+    ) -> Camera:
+        """The camera at `position` turned from `target` towards the point that centres the
+        box of `points` (N, 3) in the frame (nearer parts look bigger, so that is not the
+        box's own centre)."""
+        distance = float(np.linalg.norm(target - position))
+        camera = Camera(position, target, self.roll, self.fov_y, width, height)
+        for _ in range(2):  # turning the camera changes the box a little
+            pixels, _ = camera.project(points)
+            centre = (pixels.min(axis=0) + pixels.max(axis=0)) / 2
+            aim = position + camera.ray(centre) * distance
+            camera = Camera(position, aim, self.roll, self.fov_y, width, height)
+        return camera
+
+
+def _direction(azimuth: float, elevation: float) -> np.ndarray:
+    """The unit vector (3,) from the performer towards a camera at these angles."""
+    return np.array(
+        [
+            math.sin(azimuth) * math.cos(elevation),
+            -math.cos(azimuth) * math.cos(elevation),
+            math.sin(elevation),
+        ]
+    )
 
 
 def _smooth_noise(rng: np.random.Generator, frames: int, channels: int) -> np.ndarray:

@@ -19,7 +19,7 @@ from synth.appearance import Appearance
 from synth.body import Phenotype, PosedBody, body_model
 from synth.camera import Camera, CameraRig
 from synth.exercises import Performance, perform
-from synth.geometry import Box, Solid, as_point
+from synth.geometry import Box, Solid, as_point, hidden_share
 from synth.labels import FrameLabel, in_view_box, label_frame
 from synth.render import Lighting, MeshBuffers, Renderer
 from synth.textures import (
@@ -33,6 +33,7 @@ from synth.textures import (
 ASPECTS = {"4:3": (4, 3), "16:9": (16, 9), "9:16": (9, 16), "3:4": (3, 4)}
 FRAME_RATES = (24.0, 25.0, 30.0, 60.0)
 COCO_KEYPOINTS = 17
+MOST_HIDDEN = 0.5  # share of the keypoints equipment may hide from the camera
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,25 @@ def _sample_scene(rng: np.random.Generator, *, held_out: bool, shifted: bool) ->
     )
 
 
+def _on_the_performers_side(
+    rig: CameraRig, keypoints: np.ndarray, equipment: tuple[Solid, ...], spec: ClipSpec
+) -> CameraRig:
+    """The rig, moved to the mirror azimuth across the performer's front plane (the front
+    for the back, a front diagonal for a back one) where equipment (the wall of wall
+    push-ups or handstand push-ups) would hide most of the performer's keypoints (T, K, 3) in
+    their middle frame: nobody films a set through a wall."""
+    middle = keypoints[len(keypoints) // 2]
+
+    def hidden(candidate: CameraRig) -> float:
+        camera = candidate.still_camera(keypoints, spec.width, spec.height)
+        return hidden_share(camera.position, middle, equipment)
+
+    if hidden(rig) <= MOST_HIDDEN:
+        return rig
+    mirrored = replace(rig, azimuth=math.remainder(math.pi - rig.azimuth, math.tau))
+    return mirrored if hidden(mirrored) < hidden(rig) else rig
+
+
 def _occluder(rng: np.random.Generator, camera: Camera) -> Box:
     """A box standing between the camera and the performer, hiding part of them."""
     target = camera.target
@@ -195,9 +215,10 @@ class Clip:
         rig = CameraRig.sample(rng, held_out=spec.held_out)
         if spec.azimuth_degrees is not None:
             rig = replace(rig, azimuth=math.radians(spec.azimuth_degrees))
-        cameras = rig.cameras(
-            performance.body.keypoints[:, :COCO_KEYPOINTS], spec.width, spec.height, rng
-        )
+        keypoints = performance.body.keypoints[:, :COCO_KEYPOINTS]
+        rig = _on_the_performers_side(rig, keypoints, performance.equipment, spec)
+        rig = rig.above_floor(keypoints, spec.width, spec.height)
+        cameras = rig.cameras(keypoints, spec.width, spec.height, rng)
         if rng.uniform() < 0.15:
             scene.props.append(_occluder(rng, cameras[0]))
         return cls(spec, performance, appearance, rig, cameras, scene)

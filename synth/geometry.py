@@ -33,3 +33,21 @@ def as_point(value: np.ndarray) -> tuple[float, float, float]:
     """A (3,) array as a plain tuple, for the frozen dataclasses above."""
     x, y, z = (float(v) for v in value)
     return x, y, z
+
+
+def hidden_share(eye: np.ndarray, points: np.ndarray, solids: tuple[Solid, ...]) -> float:
+    """The share of `points` (N, 3) whose line of sight from `eye` (3,) passes through one of
+    the boxes among `solids` (cylinders, the bars, are too thin to hide a body)."""
+    hidden = np.zeros(len(points), bool)
+    rays = points - eye
+    rays = np.where(np.abs(rays) < 1e-12, 1e-12, rays)
+    for solid in solids:
+        if not isinstance(solid, Box):
+            continue
+        half = np.asarray(solid.size) / 2
+        low = (np.asarray(solid.center) - half - eye) / rays
+        high = (np.asarray(solid.center) + half - eye) / rays
+        enter = np.minimum(low, high).max(axis=1)  # where each ray is inside the box on all axes
+        leave = np.maximum(low, high).min(axis=1)
+        hidden |= (enter < leave) & (leave > 0) & (enter < 1)
+    return float(hidden.mean()) if len(points) else 0.0

@@ -1,0 +1,106 @@
+"""The gym's camera stands where a person would put a phone: the performer framed at the size
+asked from any side, the camera never inside the body, under the floor or behind a wall."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from synth.camera import MIN_CAMERA_HEIGHT, MIN_CLEARANCE, CameraRig
+from synth.clip import MOST_HIDDEN, Clip, ClipSpec
+from synth.exercises import perform
+from synth.geometry import Box, hidden_share
+
+WIDTH, HEIGHT = 480, 360
+
+
+@pytest.fixture(scope="module")
+def push_up() -> np.ndarray:
+    """One push-up's COCO keypoints (T, 17, 3) in world metres: a body lying along y."""
+    torch.set_num_threads(1)
+    return perform("PushUps", seed=21, fps=10, reps=1).body.keypoints[:, :17]
+
+
+def rig(azimuth: float, elevation: float, person_fraction: float) -> CameraRig:
+    return CameraRig(
+        azimuth=math.radians(azimuth),
+        elevation=math.radians(elevation),
+        fov_y=math.radians(56),
+        roll=0.0,
+        pan=np.zeros(3),
+        zoom=1.0,
+        shake=0.0,
+        person_fraction=person_fraction,
+    )
+
+
+def fill(pixels: np.ndarray) -> float:
+    extent = pixels.max(axis=0) - pixels.min(axis=0)
+    return max(extent[1] / HEIGHT, extent[0] / WIDTH / 0.95)
+
+
+@pytest.mark.parametrize("azimuth", [0, 15, 45, 90, 180])
+def test_a_push_up_is_framed_at_the_size_asked_from_any_side(push_up, azimuth):
+    cameras = rig(azimuth, 10, 0.5).cameras(push_up, WIDTH, HEIGHT, np.random.default_rng(0))
+    projected = [camera.project(k) for camera, k in zip(cameras, push_up, strict=True)]
+    pixels = np.concatenate([pixels for pixels, _ in projected])
+    depth = np.concatenate([depth for _, depth in projected])
+    assert depth.min() >= 0.9 * MIN_CLEARANCE  # the head, nearest the camera head-on
+    assert fill(pixels) == pytest.approx(0.5, abs=0.01)
+    assert (pixels >= 0).all()
+    assert (pixels <= [WIDTH, HEIGHT]).all()
+
+
+def test_a_frame_fill_too_big_for_a_body_head_on_keeps_the_camera_out_of_it(push_up):
+    camera = rig(0, 10, 0.95).still_camera(push_up, WIDTH, HEIGHT)
+    for keypoints in push_up:
+        assert camera.project(keypoints)[1].min() >= 0.9 * MIN_CLEARANCE
+
+
+def test_a_camera_asked_to_film_from_below_the_floor_stands_just_above_it(push_up):
+    low = rig(40, -15, 0.5)
+    raised = low.above_floor(push_up, WIDTH, HEIGHT)
+    floor = push_up[..., 2].min()
+    height = raised.still_camera(push_up, WIDTH, HEIGHT).position[2]
+    assert low.still_camera(push_up, WIDTH, HEIGHT).position[2] < floor
+    assert height == pytest.approx(floor + MIN_CAMERA_HEIGHT, abs=0.01)
+    assert math.radians(-15) < raised.elevation < 0
+    assert raised.azimuth == low.azimuth
+    high = rig(40, 20, 0.5)
+    assert high.above_floor(push_up, WIDTH, HEIGHT) == high
+
+
+def test_a_wall_hides_what_is_behind_it_and_nothing_beside_it():
+    wall = (Box((0.0, 0.0, 1.0), (2.0, 0.1, 2.0)),)
+    eye = np.array([0.0, -3.0, 1.0])
+    behind = np.array([[x, 1.0, z] for x in (-0.5, 0.0, 0.5) for z in (0.5, 1.5)])
+    beside = behind + np.array([3.0, 0.0, 0.0])
+    assert hidden_share(eye, behind, wall) == 1.0
+    assert hidden_share(eye, beside, wall) == 0.0
+    assert hidden_share(eye, np.concatenate([behind, beside]), wall) == 0.5
+
+
+@pytest.mark.parametrize(
+    ("exercise", "asked", "filmed"),
+    [("WallPushups", 0.0, 180.0), ("WallPushups", 30.0, 150.0), ("HandstandPushups", 180.0, 0.0)],
+)
+def test_nobody_films_through_the_wall_the_camera_moves_to_the_performers_side(
+    exercise, asked, filmed
+):
+    spec = replace(ClipSpec.sample(exercise, 5, short_side=96, reps=1), azimuth_degrees=asked)
+    clip = Clip.build(spec)
+    assert math.degrees(clip.rig.azimuth) == pytest.approx(filmed)
+    middle = len(clip.cameras) // 2
+    keypoints = clip.performance.body.keypoints[middle, :17]
+    seen_from = clip.cameras[middle].position
+    assert hidden_share(seen_from, keypoints, clip.performance.equipment) <= MOST_HIDDEN
+    assert clip.metadata()["camera"]["azimuth_degrees"] == pytest.approx(filmed)
+
+
+def test_a_side_view_of_a_wall_push_up_is_kept():
+    spec = replace(ClipSpec.sample("WallPushups", 5, short_side=96, reps=1), azimuth_degrees=90.0)
+    assert math.degrees(Clip.build(spec).rig.azimuth) == pytest.approx(90.0)
