@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from common.skeleton import KEYPOINT_INDEX
 from scoring_service.catalogue import ExerciseDefinition, load_catalogue
 from scoring_service.index import (
     MANIFEST,
@@ -133,6 +135,25 @@ def test_a_catalogued_exercise_without_reference_videos_gets_no_index(tmp_path, 
     loaded = load_index_dir(tmp_path, catalogue)
     assert sorted(loaded.indexes) == ["BodyWeightSquats"]
     assert loaded.unavailable["JumpingJack"].startswith("no index built for JumpingJack")
+
+
+def test_an_exercise_whose_major_joint_is_never_clearly_seen_is_skipped_with_its_reason(
+    tmp_path, catalogue, videos
+):
+    unseen_ankle = []
+    for video in videos:
+        keypoints = video.keypoints.copy()
+        if video.exercise == "JumpingJack":
+            keypoints[:, KEYPOINT_INDEX["left_ankle"], 2] = 0.0
+        unseen_ankle.append(replace(video, keypoints=keypoints))
+    _, failed = build_index_dir(
+        unseen_ankle, catalogue, tmp_path, source="poses.py", rep_segmenter=REP_SEGMENTER
+    )
+    assert failed == {
+        "JumpingJack": "JumpingJack: the left ankle is clearly seen in 0 reference frames; "
+        "at least 2 are needed"
+    }
+    assert sorted(load_index_dir(tmp_path, catalogue).indexes) == ["BodyWeightSquats"]
 
 
 def test_building_without_any_catalogued_exercise_s_videos_is_refused(tmp_path, catalogue):
