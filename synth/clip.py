@@ -19,7 +19,7 @@ from synth.appearance import Appearance
 from synth.body import Phenotype, PosedBody, body_model
 from synth.camera import Camera, CameraRig
 from synth.exercises import Performance, perform
-from synth.geometry import Box, Solid, as_point, hidden_share
+from synth.geometry import Box, Solid, as_point, behind_a_wall, hidden_share
 from synth.labels import FrameLabel, in_view_box, label_frame
 from synth.render import Lighting, MeshBuffers, Renderer
 from synth.textures import (
@@ -127,19 +127,21 @@ def _on_the_performers_side(
     rig: CameraRig, keypoints: np.ndarray, equipment: tuple[Solid, ...], spec: ClipSpec
 ) -> CameraRig:
     """The rig, moved to the mirror azimuth across the performer's front plane (the front
-    for the back, a front diagonal for a back one) where equipment (the wall of wall
-    push-ups or handstand push-ups) would hide most of the performer's keypoints (T, K, 3) in
-    their middle frame: nobody films a set through a wall."""
+    for the back, a front diagonal for a back one) where, in the performer's middle frame
+    (keypoints (T, K, 3)), it would stand behind a wall from them (the wall of wall push-ups
+    or handstand push-ups) or equipment would hide most of their keypoints: nobody films a
+    set from behind the wall."""
     middle = keypoints[len(keypoints) // 2]
 
-    def hidden(candidate: CameraRig) -> float:
-        camera = candidate.still_camera(keypoints, spec.width, spec.height)
-        return hidden_share(camera.position, middle, equipment)
+    def blocked(candidate: CameraRig) -> tuple[bool, float]:
+        eye = candidate.still_camera(keypoints, spec.width, spec.height).position
+        return behind_a_wall(eye, middle, equipment), hidden_share(eye, middle, equipment)
 
-    if hidden(rig) <= MOST_HIDDEN:
+    behind, hidden = blocked(rig)
+    if not behind and hidden <= MOST_HIDDEN:
         return rig
     mirrored = replace(rig, azimuth=math.remainder(math.pi - rig.azimuth, math.tau))
-    return mirrored if hidden(mirrored) < hidden(rig) else rig
+    return mirrored if blocked(mirrored) < (behind, hidden) else rig
 
 
 def _occluder(rng: np.random.Generator, camera: Camera) -> Box:

@@ -28,6 +28,8 @@ class Cylinder:
 
 Solid = Box | Cylinder
 
+WALL_THINNESS = 0.1  # a box thinner than this share of its next side is a wall
+
 
 def as_point(value: np.ndarray) -> tuple[float, float, float]:
     """A (3,) array as a plain tuple, for the frozen dataclasses above."""
@@ -51,3 +53,20 @@ def hidden_share(eye: np.ndarray, points: np.ndarray, solids: tuple[Solid, ...])
         leave = np.maximum(low, high).min(axis=1)
         hidden |= (enter < leave) & (leave > 0) & (enter < 1)
     return float(hidden.mean()) if len(points) else 0.0
+
+
+def behind_a_wall(eye: np.ndarray, points: np.ndarray, solids: tuple[Solid, ...]) -> bool:
+    """Whether `eye` (3,) stands on the other side of a wall among `solids` (a box far thinner
+    than it is wide or tall) from the centre of `points` (N, 3)."""
+    centre = points.mean(axis=0)
+    for solid in solids:
+        if not isinstance(solid, Box):
+            continue
+        size = np.asarray(solid.size)
+        axis = int(np.argmin(size))
+        if size[axis] > WALL_THINNESS * np.sort(size)[1]:
+            continue
+        plane = solid.center[axis]
+        if (eye[axis] - plane) * (centre[axis] - plane) < 0:
+            return True
+    return False

@@ -13,7 +13,7 @@ import torch
 from synth.camera import MIN_CAMERA_HEIGHT, MIN_CLEARANCE, CameraRig
 from synth.clip import MOST_HIDDEN, Clip, ClipSpec
 from synth.exercises import perform
-from synth.geometry import Box, hidden_share
+from synth.geometry import Box, behind_a_wall, hidden_share
 
 WIDTH, HEIGHT = 480, 360
 
@@ -84,9 +84,23 @@ def test_a_wall_hides_what_is_behind_it_and_nothing_beside_it():
     assert hidden_share(eye, np.concatenate([behind, beside]), wall) == 0.5
 
 
+def test_an_eye_across_a_wall_from_the_points_is_behind_it_and_a_bench_is_no_wall():
+    wall = (Box((0.0, 0.0, 1.0), (2.0, 0.1, 2.0)),)
+    points = np.array([[0.0, 1.0, 0.5], [0.5, 1.2, 1.5]])
+    assert behind_a_wall(np.array([5.0, -0.2, 1.0]), points, wall)  # far beside, still behind
+    assert not behind_a_wall(np.array([0.0, 3.0, 1.0]), points, wall)
+    bench = (Box((0.0, 0.0, 0.2), (0.3, 1.2, 0.4)),)
+    assert not behind_a_wall(np.array([0.0, 0.0, -1.0]), points, bench)
+
+
 @pytest.mark.parametrize(
     ("exercise", "asked", "filmed"),
-    [("WallPushups", 0.0, 180.0), ("WallPushups", 30.0, 150.0), ("HandstandPushups", 180.0, 0.0)],
+    [
+        ("WallPushups", 0.0, 180.0),
+        ("WallPushups", 30.0, 150.0),
+        ("HandstandPushups", 180.0, 0.0),
+        ("HandstandPushups", 100.0, 80.0),  # behind the wall, which hides little of the body
+    ],
 )
 def test_nobody_films_through_the_wall_the_camera_moves_to_the_performers_side(
     exercise, asked, filmed
@@ -98,6 +112,7 @@ def test_nobody_films_through_the_wall_the_camera_moves_to_the_performers_side(
     keypoints = clip.performance.body.keypoints[middle, :17]
     seen_from = clip.cameras[middle].position
     assert hidden_share(seen_from, keypoints, clip.performance.equipment) <= MOST_HIDDEN
+    assert not behind_a_wall(seen_from, keypoints, clip.performance.equipment)
     assert clip.metadata()["camera"]["azimuth_degrees"] == pytest.approx(filmed)
 
 
