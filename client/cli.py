@@ -600,6 +600,8 @@ Examples:
 
     fitness synth videos --out data/gym_shift --first-group 31 --groups 5 --clips 1 \
         --appearance-shift
+
+    fitness synth videos --out data/gym_faults --fault-set --groups 6
 """
 
 
@@ -630,20 +632,34 @@ def synth_videos(
         bool,
         typer.Option(help="Rooms, light and people unlike training; motion and camera alike."),
     ] = False,
+    fault_set: Annotated[
+        bool,
+        typer.Option(
+            help="A test set for the form cues: each performer clean and with each fault alone "
+            "(severity 0.5 to 1), held out; --clips is ignored."
+        ),
+    ] = False,
 ) -> None:
     """Render exercise videos in UCF101's layout with split lists and a labels JSON each."""
-    from synth.dataset import plan_videos, write_videos
+    from synth.dataset import plan_fault_videos, plan_videos, write_videos
     from synth.exercises import EXERCISES, OTHER_MOVEMENTS
 
-    entries = plan_videos(
-        groups=groups,
-        clips_per_group=clips,
-        root_seed=seed,
-        short_side=short_side,
-        exercises=EXERCISES if movements is MovementSet.exercises else OTHER_MOVEMENTS,
-        first_group=first_group,
-        appearance_shift=appearance_shift,
-    )
+    if fault_set and (movements is not MovementSet.exercises or appearance_shift):
+        raise typer.BadParameter("a fault set is of the eight exercises in the gym's own looks")
+    if fault_set:
+        entries = plan_fault_videos(
+            groups=groups, root_seed=seed, short_side=short_side, first_group=first_group
+        )
+    else:
+        entries = plan_videos(
+            groups=groups,
+            clips_per_group=clips,
+            root_seed=seed,
+            short_side=short_side,
+            exercises=EXERCISES if movements is MovementSet.exercises else OTHER_MOVEMENTS,
+            first_group=first_group,
+            appearance_shift=appearance_shift,
+        )
     if dry_run:
         for entry in entries:
             split = "test" if entry.tested else "train"

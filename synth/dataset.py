@@ -26,24 +26,31 @@ import numpy as np
 from common.skeleton import KEYPOINT_NAMES, LIMBS
 from common.video import VideoWriter
 from synth.clip import Clip, ClipSpec, frame_label_json
-from synth.exercises import EXERCISES, MOVEMENTS
+from synth.exercises import EXERCISES, FAULTS, MOVEMENTS
 from synth.render import Renderer
 
 logger = logging.getLogger(__name__)
 
 HELD_OUT_GROUPS = range(1, 8)  # UCF101 split 1 tests on groups 1 to 7
+FAULT_SET_STREAM = 1  # seeds fault sets apart from every other set
+FAULT_SEVERITIES = (0.5, 1.0)  # of a fault set's faulty clips: the cues' evaluation counts 0.5 up
 Progress = Callable[[int], None]
 
 
-def clip_seed(root_seed: int, exercise: str, group: int, clip: int) -> int:
-    """A seed unique to (root seed, exercise, group, clip); groups never share seeds."""
+def clip_seed(
+    root_seed: int, exercise: str, group: int, clip: int, *, fault_set: bool = False
+) -> int:
+    """A seed unique to (root seed, exercise, group, clip); groups never share seeds, and a
+    fault set's seeds are its own."""
     entropy = [root_seed, MOVEMENTS.index(exercise), group, clip]
+    if fault_set:
+        entropy.append(FAULT_SET_STREAM)
     return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
-def performer_seed(root_seed: int, exercise: str, group: int) -> int:
+def performer_seed(root_seed: int, exercise: str, group: int, *, fault_set: bool = False) -> int:
     """The seed of a group's performer, shared by the group's clips."""
-    return clip_seed(root_seed, exercise, group, 0)
+    return clip_seed(root_seed, exercise, group, 0, fault_set=fault_set)
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,39 @@ def plan_videos(
                     performer_seed=performer_seed(root_seed, exercise, group),
                     appearance_shift=appearance_shift,
                 )
+                entries.append(VideoEntry(exercise, group, clip, spec))
+    return entries
+
+
+def plan_fault_videos(
+    *,
+    groups: int,
+    root_seed: int = 0,
+    short_side: int = 240,
+    exercises: tuple[str, ...] = EXERCISES,
+    first_group: int = 1,
+) -> list[VideoEntry]:
+    """A test set for the form cues: `groups` held-out performers per exercise from group
+    `first_group` on, each filmed once clean (clip 1) and once with each of the exercise's
+    faults alone (clips 2 on, in `FAULTS` order) at a severity from `FAULT_SEVERITIES`.
+
+    Every clip is in the test list, drawn from held-out ranges (bodies, tempos, views) with
+    seeds no other set uses; a performer's clips share their build and clothes, so each fault
+    is measured against the same people clean.
+    """
+    entries = []
+    for exercise in exercises:
+        for group in range(first_group, first_group + groups):
+            for clip, fault in enumerate((None, *FAULTS.get(exercise, ())), start=1):
+                seed = clip_seed(root_seed, exercise, group, clip, fault_set=True)
+                rng = np.random.default_rng([seed, 6])
+                severity = float(rng.uniform(*FAULT_SEVERITIES))
+                faults = {} if fault is None else {fault: severity}
+                spec = ClipSpec.sample(
+                    exercise, seed, short_side=short_side, held_out=True, faults=faults
+                )
+                performer = performer_seed(root_seed, exercise, group, fault_set=True)
+                spec = replace(spec, performer_seed=performer)
                 entries.append(VideoEntry(exercise, group, clip, spec))
     return entries
 

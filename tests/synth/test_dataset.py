@@ -157,3 +157,25 @@ def test_other_movements_plan_like_exercises_with_their_own_seeds():
     assert entries[0].relative_path == "Walking/v_Walking_g01_c01.mp4"
     exercises = plan_videos(groups=25, clips_per_group=1, exercises=("Lunges",))
     assert not {e.spec.seed for e in entries} & {e.spec.seed for e in exercises}
+
+
+def test_a_fault_set_films_each_performer_clean_and_with_each_fault_alone():
+    from synth.dataset import FAULT_SEVERITIES, plan_fault_videos, plan_videos
+    from synth.exercises import FAULTS
+
+    entries = plan_fault_videos(groups=2, exercises=("PushUps",))
+    clips = [(entry.group, entry.clip) for entry in entries]
+    assert clips == [(g, c) for g in (1, 2) for c in range(1, 2 + len(FAULTS["PushUps"]))]
+    faults = [entry.spec.faults for entry in entries if entry.group == 1]
+    assert faults[0] == {}
+    assert [list(f) for f in faults[1:]] == [[name] for name in FAULTS["PushUps"]]
+    severities = [s for f in faults for s in f.values()]
+    assert all(FAULT_SEVERITIES[0] <= s <= FAULT_SEVERITIES[1] for s in severities)
+    assert all(entry.tested and entry.spec.held_out for entry in entries)
+    assert len({entry.spec.performer_seed for entry in entries}) == 2  # one person per group
+    main = plan_videos(groups=25, clips_per_group=4, exercises=("PushUps",))
+    seeds = {e.spec.seed for e in main} | {e.spec.performer_seed for e in main}
+    own = {e.spec.seed for e in entries} | {e.spec.performer_seed for e in entries}
+    assert not seeds & own  # seeds no other set uses
+    performance = Clip.build(entries[1].spec).performance
+    assert performance.faults == entries[1].spec.faults
