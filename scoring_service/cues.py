@@ -28,9 +28,13 @@ origin, torso length 1, image axes: y grows downwards). Measures, per sample:
 - `ahead`: how far the first joint lies beyond the second sideways, torso lengths.
 - `travel`: how far the joint has moved from where it was at the rep's start, torso lengths.
 
-`over` is `min`, `max` or `mean` over the rep's samples. The reference value is the same
-measure of the matched reference rep (`against: matched`, the default), or its median over
-every reference rep (`against: typical`: for a fault the nearest reference may share). A rule
+`over` is `min`, `max` or `mean` over the rep's samples. The reference value is the median of
+the same measure over the reference reps filmed again from the performance's own view, where
+the index keeps its references in 3D (`RepReferences.seen_from`): a 2D measure changes with
+the side it is seen from (knees a foot apart are together seen from the side). Without 3D
+references it is the measure of the matched reference rep (`against: matched`, the default),
+or its median over every reference rep (`against: typical`: for a fault the nearest reference
+may share). A rule
 fires when the rep's value exceeds the reference's by more than `by` (`fires: above`) or falls
 short of it by more (`below`); its strength is that excess, so the cues of a rep are ordered by
 how far past their threshold they are. `words` is formatted with `rep` (its number), `value`,
@@ -181,14 +185,20 @@ class Cue:
 
 
 def measure_cues(
-    rules: tuple[CueRule, ...], rep: np.ndarray, matched: np.ndarray, typical: dict[CueRule, float]
+    rules: tuple[CueRule, ...],
+    rep: np.ndarray,
+    matched: np.ndarray | None,
+    typical: dict[CueRule, float],
 ) -> list[Cue]:
     """Every rule measured on a rep's poses (L, K, 2) against its matched reference rep's, or
-    against the rule's `typical` reference value."""
+    against the rule's `typical` reference value (every rule's where no rep is `matched`)."""
     cues = []
     for rule in rules:
         value = rule.value(rep)
-        expected = typical[rule] if rule.against == "typical" else rule.value(matched)
+        if matched is None or rule.against == "typical":
+            expected = typical[rule]
+        else:
+            expected = rule.value(matched)
         excess = value - expected if rule.fires == "above" else expected - value
         cues.append(Cue(rule, value, expected, excess - rule.by))
     return cues

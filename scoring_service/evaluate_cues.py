@@ -1,7 +1,9 @@
 """Form cues on held-out gym videos (`fitness eval cues`): does each fault's cue tell the reps
 of performances with that fault from the reps of clean ones?
 
-Every rep of every video is scored against its exercise's index with the exercise's cue rules.
+Every rep of every video is scored against its exercise's index with the exercise's cue rules,
+as the scoring service measures them (against the references filmed from the video's view
+where the index keeps them in 3D).
 For each rule, the reps of videos whose fault of the rule's name has a severity of at least
 `SEVERE` are the positives, the reps of clean videos of the same exercise the negatives; a
 rule's strength (how far past its threshold a rep is) ranks them, and the ROC AUC, the share of
@@ -55,7 +57,9 @@ def measure_videos(
     for video in videos:
         index = indexes.get(video.exercise)
         if index is not None and index.reps is not None:
-            for rep in index.reps.score(video.keypoints, video.timestamps, index.exercise.cues):
+            rules = index.exercise.cues
+            views = index.views
+            for rep in index.reps.score(video.keypoints, video.timestamps, rules, views=views):
                 strengths = {cue.rule.fault: cue.strength for cue in rep.cues}
                 measured.append(RepCues(video.exercise, video.faults, strengths))
         if progress:

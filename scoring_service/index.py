@@ -59,6 +59,12 @@ class ExerciseIndex:
     scorers: dict[str, Scorer]
     reps: RepReferences | None = None
 
+    @property
+    def views(self) -> ViewScorer | None:
+        """The view scorer, whose 3D references the form cues are measured against."""
+        scorer = self.scorers.get(ViewScorer.name)
+        return scorer if isinstance(scorer, ViewScorer) else None
+
 
 def build_exercise_index(
     exercise: ExerciseDefinition,

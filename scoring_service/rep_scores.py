@@ -39,6 +39,7 @@ from common.skeleton import FLIP_INDEX
 from scoring_service.cues import Cue, CueRule, measure_cues
 from scoring_service.reps import Rep, RepCounter, filled
 from scoring_service.scorers import Calibration
+from scoring_service.views import REFERENCE_FPS, ViewScorer
 
 SAMPLES = 24
 BAND = 6  # samples either side of the diagonal
@@ -149,6 +150,7 @@ class RepReferences:
     calibration: Calibration
     counter: RepCounter
     _typical: dict[CueRule, float] = field(default_factory=dict, repr=False)
+    _seen: dict[tuple[int, CueRule], float] = field(default_factory=dict, repr=False)
 
     def typical(self, rules: tuple[CueRule, ...]) -> dict[CueRule, float]:
         """Each rule's median value over the reference reps and their mirrors."""
@@ -158,6 +160,24 @@ class RepReferences:
             for rule in missing:
                 self._typical[rule] = float(np.median([rule.value(rep) for rep in both]))
         return {rule: self._typical[rule] for rule in rules}
+
+    def seen_from(self, views: ViewScorer, view: int, rules: tuple[CueRule, ...]) -> dict:
+        """Each rule's median value over the reps of the 3D references of `views` filmed again
+        from a view (its number in `VIEWS`), found by the counter; the `typical` value where
+        the view shows no rep."""
+        missing = [rule for rule in rules if (view, rule) not in self._seen]
+        if missing:
+            filmed = []
+            for keypoints in views.filmed_videos(view):
+                timestamps = np.arange(len(keypoints)) / REFERENCE_FPS
+                points = filled(keypoints, timestamps)
+                for rep in self.counter.find(keypoints, timestamps):
+                    filmed.append(resample(points, timestamps, rep)[0])
+            fallback = self.typical(tuple(missing))
+            for rule in missing:
+                values = [rule.value(rep) for rep in filmed]
+                self._seen[view, rule] = float(np.median(values)) if values else fallback[rule]
+        return {rule: self._seen[view, rule] for rule in rules}
 
     @classmethod
     def build(
@@ -194,24 +214,31 @@ class RepReferences:
         rules: tuple[CueRule, ...] = (),
         *,
         ongoing: bool = False,
+        views: ViewScorer | None = None,
     ) -> list[RepScore]:
         """The reps of poses (F, K, 3) at `timestamps` (F,) seconds (`ongoing`: of a
-        performance still going on), each scored and measured by the exercise's cue `rules`
-        against its matched reference rep."""
+        performance still going on), each scored against its matched reference rep and
+        measured by the exercise's cue `rules`: against the 3D references of `views` filmed
+        from the performance's view where given, else as each rule's `against` says."""
         timestamps = np.asarray(timestamps, np.float64)
         points = filled(keypoints, timestamps)
         found = self.counter.find(keypoints, timestamps, ongoing=ongoing)
         if not found:
             return []
         candidates = np.concatenate([self.reps, mirrored_reps(self.reps)])
-        typical = self.typical(rules)
+        view = views.view_of(keypoints) if views is not None else None
+        if views is not None and view is not None:
+            typical = self.seen_from(views, view, rules)
+        else:
+            typical = self.typical(rules)
         scored = []
         for rep in found:
             sampled, nearest = resample(points, timestamps, rep)
             match, deviations, per_sample = align(sampled, candidates, self.joints)
             scores = self.calibration.scores(deviations[None])[0]
             worst = int(np.argmin(scores))
-            cues = measure_cues(rules, sampled, candidates[match], typical)
+            matched = candidates[match] if view is None else None
+            cues = measure_cues(rules, sampled, matched, typical)
             scored.append(
                 RepScore(
                     rep,

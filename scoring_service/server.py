@@ -119,7 +119,11 @@ class KeypointScorer(scoring_pb2_grpc.KeypointScorerServicer):
         FRAMES_SCORED.inc(len(keypoints))
         reps = (
             await asyncio.to_thread(
-                functools.partial(index.reps.score, ongoing=request.ongoing),
+                functools.partial(
+                    index.reps.score,
+                    ongoing=request.ongoing,
+                    views=index.views,
+                ),
                 keypoints,
                 indices / (request.fps or 30.0),
                 index.exercise.cues,

@@ -26,14 +26,18 @@ percentile. A joint that moves as the references do scores alike whichever side 
 camera stands.
 
 Azimuths past 180 degrees show the mirror images of those below: the mirrored references
-match them. Every view's FAISS index is made when a performance is scored: filming the
-references is cheaper than keeping a few dozen indexes of every exercise in memory.
+match them. Each view's FAISS index is made the first time a performance is matched to a
+view and kept (9 to 28 MB an exercise, once all the views are made: the first
+performance of an exercise takes about two seconds longer).
+
+The form cues (`scoring_service.cues`) compare a rep with the reps of the same references
+filmed from the performance's view (`filmed_videos`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
@@ -58,6 +62,7 @@ CAMERA_DISTANCE = 3.5  # metres from the centre of the filmed performance: a pho
 CAMERA_DISTANCES = (2.5, 5.0)  # metres: the range the references are filmed from
 CAMERA_ROLL = 3.0  # degrees: how far a phone on a stand leans, one standard deviation
 FOCAL_PIXELS = 1000.0  # a phone's focal length filming 1080p
+REFERENCE_FPS = 10.0  # frames a second of the 3D references (`world_poses` samples them so)
 VIEW_SAMPLE = 40  # frames of a performance, evenly spread, that choose its view
 ZERO_AT = 1.0  # a joint scores 0 where 5% of another performer's reference frames lie
 # The shipped pose model's error per COCO keypoint, torso lengths per coordinate: the robust
@@ -128,6 +133,7 @@ class ViewScorer:
     performers: np.ndarray  # (videos,) who performed each reference video
     calibrations: list[Calibration]  # one per view of `VIEWS`
     noise: list[float]  # (K,) torso lengths of keypoint noise the calibrations allow for
+    _indexes: dict[int, faiss.Index] = field(default_factory=dict, repr=False)
     name = "view"
 
     @classmethod
@@ -162,29 +168,47 @@ class ViewScorer:
             scorer.calibrations.append(Calibration.from_reference(list(distances.T), ZERO_AT))
         return scorer
 
-    def _filmed(self, view: int) -> tuple[faiss.Index, np.ndarray, np.ndarray]:
-        """The references filmed from a view: their FAISS index, pose vectors and videos."""
+    def filmed_videos(self, view: int) -> list[np.ndarray]:
+        """Each reference video filmed around a view (`film_around`): image keypoints
+        (F, K, 3) with a confidence of 1."""
         starts = np.cumsum(self.lengths) - self.lengths
-        videos = [
-            normalise(film_around(self.poses[start : start + length], view, number))
+        return [
+            film_around(self.poses[start : start + length], view, number)
             for number, (start, length) in enumerate(zip(starts, self.lengths, strict=True))
         ]
+
+    def _filmed(self, view: int) -> tuple[faiss.Index, np.ndarray, np.ndarray]:
+        """The references filmed from a view: their FAISS index, pose vectors and videos."""
+        videos = [normalise(video) for video in self.filmed_videos(view)]
         return indexed_poses(self.joints, videos, self.performers.tolist())
 
-    def match_view(self, points: np.ndarray) -> tuple[int, faiss.Index]:
+    def _index(self, view: int) -> faiss.Index:
+        """The FAISS index of the references filmed from a view, made once and kept."""
+        if view not in self._indexes:
+            self._indexes[view] = self._filmed(view)[0]
+        return self._indexes[view]
+
+    def match_view(self, points: np.ndarray) -> int:
         """The view (its number in `VIEWS`) whose filmed references lie nearest to a sample of
-        normalised poses (F, K, 2) of framed frames, and that view's index."""
+        normalised poses (F, K, 2) of framed frames."""
         if not len(points):
             raise ValueError("no framed pose to match a view to")
         sample = np.linspace(0, len(points) - 1, min(len(points), VIEW_SAMPLE)).round()
         queries = pose_vectors(points[sample.astype(int)], self.joints)
-        indexes = [self._filmed(view)[0] for view in range(len(VIEWS))]
-        costs = [float(nearest(index, queries)[0].mean()) for index in indexes]
-        best = int(np.argmin(costs))
-        return best, indexes[best]
+        costs = [float(nearest(self._index(view), queries)[0].mean()) for view in range(len(VIEWS))]
+        return int(np.argmin(costs))
+
+    def view_of(self, keypoints: np.ndarray) -> int | None:
+        """The matched view of poses (F, K, 3) in pixels, from every framed pose whatever its
+        confidence (as `scores` is given them); None where no pose is framed."""
+        normalised = normalise(keypoints, min_confidence=0.0)
+        if not normalised.framed.any():
+            return None
+        return self.match_view(normalised.points[normalised.framed])
 
     def scores(self, points: np.ndarray) -> np.ndarray:
-        view, index = self.match_view(points)
+        view = self.match_view(points)
+        index = self._index(view)
         queries = pose_vectors(points, self.joints)
         _, ids = nearest(index, queries)
         distances = joint_gaps(queries, index.reconstruct_batch(ids[:, 0]))

@@ -9,8 +9,11 @@ import pytest
 
 from common.skeleton import KEYPOINT_INDEX
 from scoring_service.catalogue import load_catalogue
+from scoring_service.cues import CueRule
 from scoring_service.index import add_view_scorers, build_index_dir, load_index_dir
 from scoring_service.normalise import normalise
+from scoring_service.rep_scores import RepReferences
+from scoring_service.reps import RepCounter
 from scoring_service.scorers import PoseNeighbourScorer, score_performance
 from scoring_service.views import VIEWS, ViewScorer, film
 from scoring_service.world_poses import (
@@ -61,7 +64,7 @@ def test_filming_from_the_front_shows_the_performer_s_left_on_the_right_and_the_
 @pytest.mark.parametrize("azimuth", [30.0, 60.0, 120.0, 300.0])
 def test_the_matched_view_is_the_one_the_performance_was_filmed_from(scorer, azimuth):
     keypoints = photographed(squat(36, depth=0.95, scale=1.02), azimuth, elevation=15, noise=1.0)
-    view, _ = scorer.match_view(normalise(keypoints, min_confidence=0.0).points)
+    view = scorer.match_view(normalise(keypoints, min_confidence=0.0).points)
     matched_azimuth, matched_elevation = VIEWS[view]
     mirror_folded = min(azimuth % 360, 360 - azimuth % 360)  # 300 is the mirror image of 60
     assert abs(matched_azimuth - mirror_folded) <= 15
@@ -161,3 +164,25 @@ def test_the_view_scorer_joins_an_index_directory_beside_its_other_scorers(tmp_p
     assert after["reference_videos"] == before["reference_videos"] == 3
     with pytest.raises(ValueError, match="no clean 3D reference"):
         add_view_scorers(folder, catalogue, world[-1:])
+
+
+def test_a_form_cue_compares_a_rep_with_the_references_filmed_from_the_performance_s_view(scorer):
+    counter = RepCounter.load(REP_SEGMENTER)
+    filmed_from_the_front = [
+        (photographed(video, 0.0, noise=1.0), np.arange(len(video)) / 10.0)
+        for video in references()
+    ]
+    reps = RepReferences.build(JOINTS, filmed_from_the_front, counter)
+    feet_apart = CueRule(
+        "feet_not_apart", "spread", ("ankle",), "max", "below", 0.25, "rep {rep}: feet apart"
+    )
+    side = photographed(squat(60, reps=3), 90.0, noise=1.0)  # the feet overlap in the image
+    timestamps = np.arange(len(side)) / 10.0
+
+    against_the_front = reps.score(side, timestamps, (feet_apart,))
+    seen_from_the_side = reps.score(side, timestamps, (feet_apart,), views=scorer)
+
+    assert len(against_the_front) == len(seen_from_the_side) == 3
+    assert all(rep.cues[0].fires for rep in against_the_front)
+    assert not any(rep.cues[0].fires for rep in seen_from_the_side)
+    assert all(rep.cues[0].reference < 0.4 for rep in seen_from_the_side)
