@@ -100,7 +100,7 @@ def main() -> None:
     print(
         f"Scoring speed against the shipped {EXERCISE} index ({SHIPPED_FRAMES} frames per "
         "call: a 30 s video at 10 frames/s; the view scorer films its 3D references from "
-        f"{len(VIEWS)} views each call)"
+        f"{len(VIEWS)} views at its first call, the warm-up, and keeps them)"
     )
     _speed_table(shipped.scorers, performance[:SHIPPED_FRAMES])
 
