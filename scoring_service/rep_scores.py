@@ -85,6 +85,15 @@ def resample(points: np.ndarray, timestamps: np.ndarray, rep: Rep) -> tuple[np.n
     return sampled.reshape(SAMPLES, *points.shape[1:]).astype(np.float32), nearest
 
 
+def resampled_reps(
+    counter: RepCounter, keypoints: np.ndarray, timestamps: np.ndarray
+) -> list[np.ndarray]:
+    """The reps `counter` finds in poses (F, K, 3) at `timestamps` (F,) seconds, each as its
+    steadied, normalised poses (L, K, 2) resampled by `resample`."""
+    points = filled(keypoints, timestamps)
+    return [resample(points, timestamps, rep)[0] for rep in counter.find(keypoints, timestamps)]
+
+
 def mirrored_reps(reps: np.ndarray) -> np.ndarray:
     """Reps (R, L, K, 2) seen in a mirror: x negated, left and right swapped."""
     flipped = reps[:, :, list(FLIP_INDEX)].copy()
@@ -167,12 +176,13 @@ class RepReferences:
         the view shows no rep."""
         missing = [rule for rule in rules if (view, rule) not in self._seen]
         if missing:
-            filmed = []
-            for keypoints in views.filmed_videos(view):
-                timestamps = np.arange(len(keypoints)) / REFERENCE_FPS
-                points = filled(keypoints, timestamps)
-                for rep in self.counter.find(keypoints, timestamps):
-                    filmed.append(resample(points, timestamps, rep)[0])
+            filmed = [
+                rep
+                for keypoints in views.filmed_videos(view)
+                for rep in resampled_reps(
+                    self.counter, keypoints, np.arange(len(keypoints)) / REFERENCE_FPS
+                )
+            ]
             fallback = self.typical(tuple(missing))
             for rule in missing:
                 values = [rule.value(rep) for rep in filmed]
@@ -190,11 +200,9 @@ class RepReferences:
         found by `counter` (which then finds the reps of every performance scored)."""
         reps, owners = [], []
         for owner, (keypoints, timestamps) in enumerate(videos):
-            timestamps = np.asarray(timestamps, np.float64)
-            points = filled(keypoints, timestamps)
-            for rep in counter.find(keypoints, timestamps):
-                reps.append(resample(points, timestamps, rep)[0])
-                owners.append(owner)
+            found = resampled_reps(counter, keypoints, np.asarray(timestamps, np.float64))
+            reps.extend(found)
+            owners.extend([owner] * len(found))
         if len(set(owners)) < 2:
             raise ValueError("reference reps need at least two videos with a rep each")
         stacked, owners_array = np.stack(reps), np.array(owners)
@@ -227,10 +235,10 @@ class RepReferences:
             return []
         candidates = np.concatenate([self.reps, mirrored_reps(self.reps)])
         view = views.view_of(keypoints) if views is not None else None
-        if views is not None and view is not None:
-            typical = self.seen_from(views, view, rules)
-        else:
+        if views is None or view is None:
             typical = self.typical(rules)
+        else:
+            typical = self.seen_from(views, view, rules)
         scored = []
         for rep in found:
             sampled, nearest = resample(points, timestamps, rep)
