@@ -1,12 +1,14 @@
 """Pose model throughput: crops per second in process and through TorchServe.
 
 Batch 1, 8 and 32 crops (frame + box each), compact HRNet against W32, on this machine's CPU
-cores. Through TorchServe, a "batch" is that many concurrent requests, which TorchServe
-gathers into model batches of up to 8 (`pose_service/model-config.yaml`); the ratio of the
-two columns is TorchServe's overhead. A second table times the person detector (whole frames,
-letterboxed) against the compact HRNet (crops) in the same process, and what checking every
-fifth frame adds to posing each. Where a CUDA GPU is present, a last table times the network
-alone on it in fp32 and bf16 (autocast), against W32 fp32 in the same process.
+cores, with the flip test (each crop averaged with its mirror image, the default) and without
+it in the same process. Through TorchServe, a "batch" is that many concurrent requests, which
+TorchServe gathers into model batches of up to 8 (`pose_service/model-config.yaml`); the ratio
+of the in-process and TorchServe columns is TorchServe's overhead. A second table times the
+person detector (whole frames, letterboxed) against the compact HRNet (crops) in the same
+process, and what checking every fifth frame adds to posing each. Where a CUDA GPU is present,
+a last table times the network alone on it in fp32 and bf16 (autocast), against W32 fp32 in
+the same process.
 """
 
 from __future__ import annotations
@@ -53,8 +55,8 @@ def rate(run, batch: int, sync=lambda: None) -> float:
     return done / (time.perf_counter() - start)
 
 
-def in_process(name: str, batch: int) -> float:
-    predictor = PosePredictor(build_model(name).eval())
+def in_process(name: str, batch: int, flip_test: bool = True) -> float:
+    predictor = PosePredictor(build_model(name).eval(), flip_test=flip_test)
     frames, boxes = inputs(batch)
     return rate(lambda: predictor.predict(frames, boxes), batch)
 
@@ -127,8 +129,11 @@ def gpu_table() -> None:
 def main() -> None:
     threads = torch.get_num_threads()
     print(f"Pose model throughput, crops/s (CPU, {threads} threads; 640x360 frames)")
-    print("| model | batch | in process | through TorchServe | TorchServe / in process |")
-    print("|---|---|---|---|---|")
+    print(
+        "| model | batch | in process | no flip test | flip test / none "
+        "| through TorchServe | TorchServe / in process |"
+    )
+    print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for name in ("compact", "w32"):
@@ -141,9 +146,11 @@ def main() -> None:
             ):
                 for batch in BATCHES:
                     local = in_process(name, batch)
+                    plain = in_process(name, batch, flip_test=False)
                     served = through_torchserve(server, batch, pool)
                     print(
-                        f"| {name} | {batch} | {local:.1f} | {served:.1f} | {served / local:.2f} |"
+                        f"| {name} | {batch} | {local:.1f} | {plain:.1f} | {local / plain:.2f} "
+                        f"| {served:.1f} | {served / local:.2f} |"
                     )
     detector_table()
     if torch.cuda.is_available():

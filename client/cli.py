@@ -1637,7 +1637,7 @@ def _pose_backend(weights: Path):
 
     if not weights.is_file():
         raise CLIError(f"no pose weights at {weights}: train first with `fitness train pose`")
-    return create_backend(PoseSettings(backend="in_process", weights=weights, flip_test=False))
+    return create_backend(PoseSettings(backend="in_process", weights=weights))
 
 
 @index_app.command("build")

@@ -35,13 +35,14 @@ class PosePredictor:
     Args:
         model: Maps (N, 3, H, W) to heatmaps (N, K, H/4, W/4).
         input_size: (W, H) of the network input.
-        flip_test: Average with the horizontally flipped crop, as the published results do.
+        flip_test: Average with the horizontally flipped crop, as the published results do
+            (one batch of twice the crops).
         device: Where the model runs.
     """
 
     model: torch.nn.Module
     input_size: tuple[int, int] = (192, 256)
-    flip_test: bool = False
+    flip_test: bool = True
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
 
     @property
@@ -64,11 +65,13 @@ class PosePredictor:
     def heatmaps(self, patches: np.ndarray) -> np.ndarray:
         """Heatmaps (N, K, h, w) of crops (N, H, W, 3), flip-averaged when asked."""
         batch = normalise(patches).to(self.device)
+        if self.flip_test:
+            batch = torch.cat([batch, torch.flip(batch, dims=[3])])
         with torch.inference_mode():
             heatmaps = self.model(batch).float().cpu().numpy()
-            if self.flip_test:
-                flipped = self.model(torch.flip(batch, dims=[3])).float().cpu().numpy()
-                heatmaps = (heatmaps + flip_back(flipped)) * 0.5
+        if self.flip_test:
+            plain, flipped = np.split(heatmaps, 2)
+            heatmaps = (plain + flip_back(flipped)) * 0.5
         return heatmaps
 
     def keypoints(self, heatmaps: np.ndarray, regions: list[CropRegion]) -> np.ndarray:

@@ -22,7 +22,11 @@ class PoseSettings(ModelServiceSettings):
         description="Weights for the in_process backend (safetensors from `fitness train pose`).",
     )
     max_batch_size: int = Field(64, ge=1, description="Most frames accepted in one request.")
-    flip_test: bool = Field(False, description="Average with flipped crops (in_process backend).")
+    flip_test: bool = Field(
+        True,
+        description="Average each crop with its mirror image (in_process backend; TorchServe "
+        "reads `flip_test` from the archive's model-config.yaml).",
+    )
     track_stride: int = Field(
         4, ge=1, description="Every how many frames the person box is re-estimated."
     )

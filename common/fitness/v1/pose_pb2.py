@@ -25,21 +25,23 @@ _sym_db = _symbol_database.Default()
 from common.fitness.v1 import common_pb2 as fitness_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x66itness/v1/pose.proto\x12\nfitness.v1\x1a\x17\x66itness/v1/common.proto\"l\n\x14\x45stimatePosesRequest\x12!\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x11.fitness.v1.Frame\x12\x1e\n\x05\x62oxes\x18\x02 \x03(\x0b\x32\x0f.fitness.v1.Box\x12\x11\n\tflip_test\x18\x03 \x01(\x08\"=\n\x15\x45stimatePosesResponse\x12$\n\x05poses\x18\x01 \x03(\x0b\x32\x15.fitness.v1.FramePose\"\x15\n\x13GetModelInfoRequest\"\x95\x01\n\x14GetModelInfoResponse\x12\x12\n\nmodel_name\x18\x01 \x01(\t\x12\x15\n\rmodel_version\x18\x02 \x01(\t\x12\x13\n\x0binput_width\x18\x03 \x01(\x05\x12\x14\n\x0cinput_height\x18\x04 \x01(\x05\x12\x16\n\x0emax_batch_size\x18\x05 \x01(\x05\x12\x0f\n\x07\x62\x61\x63kend\x18\x06 \x01(\t2\xbc\x01\n\rPoseEstimator\x12X\n\rEstimatePoses\x12 .fitness.v1.EstimatePosesRequest\x1a!.fitness.v1.EstimatePosesResponse(\x01\x30\x01\x12Q\n\x0cGetModelInfo\x12\x1f.fitness.v1.GetModelInfoRequest\x1a .fitness.v1.GetModelInfoResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x66itness/v1/pose.proto\x12\nfitness.v1\x1a\x17\x66itness/v1/common.proto\"p\n\x14\x45stimatePosesRequest\x12!\n\x06\x66rames\x18\x01 \x03(\x0b\x32\x11.fitness.v1.Frame\x12\x1e\n\x05\x62oxes\x18\x02 \x03(\x0b\x32\x0f.fitness.v1.Box\x12\x15\n\tflip_test\x18\x03 \x01(\x08\x42\x02\x18\x01\"=\n\x15\x45stimatePosesResponse\x12$\n\x05poses\x18\x01 \x03(\x0b\x32\x15.fitness.v1.FramePose\"\x15\n\x13GetModelInfoRequest\"\x95\x01\n\x14GetModelInfoResponse\x12\x12\n\nmodel_name\x18\x01 \x01(\t\x12\x15\n\rmodel_version\x18\x02 \x01(\t\x12\x13\n\x0binput_width\x18\x03 \x01(\x05\x12\x14\n\x0cinput_height\x18\x04 \x01(\x05\x12\x16\n\x0emax_batch_size\x18\x05 \x01(\x05\x12\x0f\n\x07\x62\x61\x63kend\x18\x06 \x01(\t2\xbc\x01\n\rPoseEstimator\x12X\n\rEstimatePoses\x12 .fitness.v1.EstimatePosesRequest\x1a!.fitness.v1.EstimatePosesResponse(\x01\x30\x01\x12Q\n\x0cGetModelInfo\x12\x1f.fitness.v1.GetModelInfoRequest\x1a .fitness.v1.GetModelInfoResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'fitness.v1.pose_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_ESTIMATEPOSESREQUEST'].fields_by_name['flip_test']._loaded_options = None
+  _globals['_ESTIMATEPOSESREQUEST'].fields_by_name['flip_test']._serialized_options = b'\030\001'
   _globals['_ESTIMATEPOSESREQUEST']._serialized_start=62
-  _globals['_ESTIMATEPOSESREQUEST']._serialized_end=170
-  _globals['_ESTIMATEPOSESRESPONSE']._serialized_start=172
-  _globals['_ESTIMATEPOSESRESPONSE']._serialized_end=233
-  _globals['_GETMODELINFOREQUEST']._serialized_start=235
-  _globals['_GETMODELINFOREQUEST']._serialized_end=256
-  _globals['_GETMODELINFORESPONSE']._serialized_start=259
-  _globals['_GETMODELINFORESPONSE']._serialized_end=408
-  _globals['_POSEESTIMATOR']._serialized_start=411
-  _globals['_POSEESTIMATOR']._serialized_end=599
+  _globals['_ESTIMATEPOSESREQUEST']._serialized_end=174
+  _globals['_ESTIMATEPOSESRESPONSE']._serialized_start=176
+  _globals['_ESTIMATEPOSESRESPONSE']._serialized_end=237
+  _globals['_GETMODELINFOREQUEST']._serialized_start=239
+  _globals['_GETMODELINFOREQUEST']._serialized_end=260
+  _globals['_GETMODELINFORESPONSE']._serialized_start=263
+  _globals['_GETMODELINFORESPONSE']._serialized_end=412
+  _globals['_POSEESTIMATOR']._serialized_start=415
+  _globals['_POSEESTIMATOR']._serialized_end=603
 # @@protoc_insertion_point(module_scope)
