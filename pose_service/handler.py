@@ -29,7 +29,7 @@ class PoseHandler(BaseHandler):
         self.predictor = PosePredictor(
             model.eval().to(self.device),
             input_size,
-            bool(options.get("flip_test", True)),
+            bool(options.get("flip_test", PosePredictor.flip_test)),
             self.device,
         )
         self.initialized = True

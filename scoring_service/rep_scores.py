@@ -170,7 +170,9 @@ class RepReferences:
                 self._typical[rule] = float(np.median([rule.value(rep) for rep in both]))
         return {rule: self._typical[rule] for rule in rules}
 
-    def seen_from(self, views: ViewScorer, view: int, rules: tuple[CueRule, ...]) -> dict:
+    def seen_from(
+        self, views: ViewScorer, view: int, rules: tuple[CueRule, ...]
+    ) -> dict[CueRule, float]:
         """Each rule's median value over the reps of the 3D references of `views` filmed again
         from a view (its number in `VIEWS`), found by the counter; the `typical` value where
         the view shows no rep."""
@@ -235,10 +237,7 @@ class RepReferences:
             return []
         candidates = np.concatenate([self.reps, mirrored_reps(self.reps)])
         view = views.view_of(keypoints) if views is not None else None
-        if views is None or view is None:
-            typical = self.typical(rules)
-        else:
-            typical = self.seen_from(views, view, rules)
+        typical = self.typical(rules) if view is None else self.seen_from(views, view, rules)
         scored = []
         for rep in found:
             sampled, nearest = resample(points, timestamps, rep)
