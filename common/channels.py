@@ -40,9 +40,13 @@ def retry_service_config(max_attempts: int) -> str:
 
 
 def channel_options(*, max_message_mb: int = 64, max_attempts: int = 4) -> list[tuple[str, Any]]:
-    """Channel arguments: message size caps, round-robin and retries."""
+    """Channel arguments: message size caps, round-robin, retries and connections of its own."""
     limit = max_message_mb * MIB
     return [
+        # gRPC otherwise shares connections between channels with equal arguments, so a new
+        # channel inherits an old one's reconnect backoff and fails at once against a server
+        # that has just (re)started on that port.
+        ("grpc.use_local_subchannel_pool", 1),
         ("grpc.max_receive_message_length", limit),
         ("grpc.max_send_message_length", limit),
         ("grpc.enable_retries", 1 if max_attempts > 1 else 0),

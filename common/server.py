@@ -68,12 +68,20 @@ class RunningServer:
         for name in (service,) if service else ("", *self.service_names):
             await self.health.set(name, status)
 
-    async def stop(self, grace_seconds: float) -> None:
-        """Refuses new calls at once, reports NOT_SERVING (to the health port, which stays open
-        meanwhile) and waits up to `grace_seconds` for running calls."""
-        # The server's shutdown starts first: awaiting anything before it would leave a window
-        # in which a new call is still accepted and served.
-        await asyncio.gather(self.server.stop(grace_seconds), self.health.enter_graceful_shutdown())
+    async def stop(self, grace_seconds: float | None) -> None:
+        """Refuses new calls at once, logs that it is stopping, reports NOT_SERVING (to the
+        health port, which stays open meanwhile) and waits up to `grace_seconds` for running
+        calls (None: cancels them)."""
+        # The shutdown's first step closes the port and refuses new calls. It runs before
+        # anything else is awaited, and the "stopping" line comes after it: a client that
+        # reads the line and calls at once is refused, never served.
+        shutdown = asyncio.ensure_future(self.server.stop(grace_seconds))
+        await asyncio.sleep(0)
+        if grace_seconds is None:
+            logger.info("stopping: in-flight calls are cancelled")
+        else:
+            logger.info("stopping: in-flight calls have %.1f s to finish", grace_seconds)
+        await asyncio.gather(shutdown, self.health.enter_graceful_shutdown())
         if self.health_server is not None:
             await self.health_server.stop(None)
 
@@ -215,7 +223,6 @@ async def serve(
         if asyncio.iscoroutine(result):
             await result
     await stop_requested.wait()
-    logger.info("stopping: in-flight calls have %.1f s to finish", settings.grace_seconds)
     await running.stop(settings.grace_seconds)
     if metrics is not None:
         metrics.stop()

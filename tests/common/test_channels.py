@@ -90,6 +90,26 @@ async def test_with_every_replica_down_a_call_fails_fast_as_unavailable(replicas
     assert time.monotonic() - started < 5
 
 
+async def test_a_new_channel_reaches_a_server_restarted_on_the_port_an_old_one_gave_up_on(
+    replicas,
+):
+    _, server = replicas[0]
+    address = f"127.0.0.1:{server.port}"
+    async with open_channel(address, max_attempts=1) as old:
+        await list_exercises(old, 1)
+        await server.stop(None)
+        with pytest.raises(grpc.aio.AioRpcError):
+            await list_exercises(old, 1)  # the old channel now backs off from the port
+        restarted = await start_server(
+            ServerSettings(port=server.port), [scorer_binding(SlowScorer(replica="again"))]
+        )
+        try:
+            async with open_channel(address, max_attempts=1) as new:
+                assert await list_exercises(new, 1) == ["again"]
+        finally:
+            await restarted.stop(None)
+
+
 def test_a_single_address_is_passed_to_grpc_unchanged():
     assert replica_target("dns:///pose.fitness.svc:50051") == "dns:///pose.fitness.svc:50051"
     assert replica_target(["pose:50051"]) == "pose:50051"
