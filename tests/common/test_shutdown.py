@@ -1,14 +1,16 @@
-"""Graceful shutdown of a real server process on SIGTERM and SIGINT."""
+"""Graceful shutdown: a real server process on SIGTERM and SIGINT, and the order of a stop."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +20,7 @@ import pytest
 
 from common.channels import open_channel
 from common.fitness.v1 import scoring_pb2, scoring_pb2_grpc
+from common.server import RunningServer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -137,3 +140,42 @@ async def test_calls_still_running_when_the_grace_period_ends_are_cancelled():
         assert time.monotonic() - started < 10
     finally:
         server.stop()
+
+
+class CallWhenStoppingIsLogged(logging.Handler):
+    """Calls the server from another thread the moment it logs that it is stopping, holding
+    the server's event loop meanwhile, as a process descheduled at that instant would."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__()
+        self.port = port
+        self.codes: list[grpc.StatusCode] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("stopping"):
+            caller = threading.Thread(target=self._call)
+            caller.start()
+            caller.join()
+
+    def _call(self) -> None:
+        with grpc.insecure_channel(f"127.0.0.1:{self.port}") as channel:
+            stub = scoring_pb2_grpc.KeypointScorerStub(channel)
+            try:
+                stub.ListExercises(scoring_pb2.ListExercisesRequest(), timeout=2)
+                self.codes.append(grpc.StatusCode.OK)
+            except grpc.RpcError as error:
+                self.codes.append(error.code())
+
+
+async def test_a_call_made_once_stopping_is_logged_is_refused_even_before_the_loop_runs_again(
+    double_server: RunningServer, caplog
+):
+    caller = CallWhenStoppingIsLogged(double_server.port)
+    logger = logging.getLogger("common.server")
+    logger.addHandler(caller)
+    try:
+        with caplog.at_level(logging.INFO, logger="common.server"):
+            await double_server.stop(5)
+    finally:
+        logger.removeHandler(caller)
+    assert caller.codes in ([grpc.StatusCode.UNAVAILABLE], [grpc.StatusCode.CANCELLED])
