@@ -72,9 +72,10 @@ class RunningServer:
         """Refuses new calls at once, logs that it is stopping, reports NOT_SERVING (to the
         health port, which stays open meanwhile) and waits up to `grace_seconds` for running
         calls (None: cancels them)."""
-        # The shutdown's first step closes the port and refuses new calls. It runs before
-        # anything else is awaited, and the "stopping" line comes after it: a client that
-        # reads the line and calls at once is refused, never served.
+        # The shutdown's first step calls gRPC core's shutdown, which refuses new calls (the
+        # port itself closes a moment later). It runs before anything else is awaited, and the
+        # "stopping" line comes after it: a client that reads the line and calls at once is
+        # refused, never served.
         shutdown = asyncio.ensure_future(self.server.stop(grace_seconds))
         await asyncio.sleep(0)
         if grace_seconds is None:

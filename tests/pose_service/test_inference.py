@@ -12,9 +12,10 @@ def test_the_flip_test_averages_each_crop_with_its_mirror_image_brought_back():
     torch.manual_seed(0)
     model = hrnet_compact().eval()
     patches = np.random.default_rng(0).integers(0, 256, (3, 256, 192, 3), dtype=np.uint8)
+    batch = normalise(patches)
     with torch.inference_mode():
-        plain = model(normalise(patches)).numpy()
-        mirrored = model(torch.flip(normalise(patches), dims=[3])).numpy()
+        plain = model(batch).numpy()
+        mirrored = model(torch.flip(batch, dims=[3])).numpy()
 
     averaged = PosePredictor(model).heatmaps(patches)
 
