@@ -6,7 +6,9 @@ it in the same process. Through TorchServe, a "batch" is that many concurrent re
 TorchServe gathers into model batches of up to 8 (`pose_service/model-config.yaml`); the ratio
 of the in-process and TorchServe columns is TorchServe's overhead. A second table times the
 person detector (whole frames, letterboxed) against the compact HRNet (crops) in the same
-process, and what checking every fifth frame adds to posing each. Where a CUDA GPU is present,
+process, and what checking every fifth frame adds to posing each. A third times the keypoint
+decodings (DARK's Taylor step, the default, against the published quarter pixel): whole crops
+through the compact HRNet with each, and each decoding alone. Where a CUDA GPU is present,
 a last table times the network alone on it in fp32 and bf16 (autocast), against W32 fp32 in
 the same process.
 """
@@ -18,6 +20,7 @@ import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +28,7 @@ import torch
 
 from common.torchserve import TorchServe
 from pose_service.archive import build_pose_archive
+from pose_service.codec import decode
 from pose_service.detector import PeopleNet, PersonDetector
 from pose_service.inference import PosePredictor
 from pose_service.model import build_model
@@ -97,6 +101,31 @@ def detector_table() -> None:
         )
 
 
+def decoding_table() -> None:
+    """Compact HRNet crops/s decoded by DARK against the quarter pixel, and the decodings
+    alone in milliseconds a crop."""
+    print("Keypoint decoding, compact pose model in process (CPU; 640x360 frames, flip test)")
+    print(
+        "| batch | quarter crops/s | dark crops/s | dark / quarter "
+        "| decoding alone, ms a crop: quarter | dark |"
+    )
+    print("|---|---|---|---|---|---|")
+    model = build_model("compact").eval()
+    for batch in BATCHES[:2]:
+        frames, boxes = inputs(batch)
+        heatmaps = np.random.default_rng(0).random((batch, 17, 64, 48), np.float32)
+        posed, alone = {}, {}
+        for decoding in ("quarter", "dark"):
+            predictor = PosePredictor(model, decoding=decoding)
+            posed[decoding] = rate(partial(predictor.predict, frames, boxes), batch)
+            alone[decoding] = 1000 / rate(partial(decode, heatmaps, decoding), batch)
+        print(
+            f"| {batch} | {posed['quarter']:.1f} | {posed['dark']:.1f} "
+            f"| {posed['dark'] / posed['quarter']:.2f} | {alone['quarter']:.3f} "
+            f"| {alone['dark']:.3f} |"
+        )
+
+
 def gpu_table() -> None:
     """The network alone on the GPU: crops/s in fp32 and bf16 against W32 fp32."""
     device = torch.device("cuda")
@@ -153,6 +182,7 @@ def main() -> None:
                         f"| {served:.1f} | {served / local:.2f} |"
                     )
     detector_table()
+    decoding_table()
     if torch.cuda.is_available():
         gpu_table()
 

@@ -914,6 +914,10 @@ def eval_pose(
     coco: Annotated[Path, typer.Option(help="COCO-layout keypoints set.")],
     split: Annotated[str, typer.Option(help="Held-out split: val, or COCO's val2017.")] = "val",
     flip_test: Annotated[bool, typer.Option(help="Average with flipped crops.")] = True,
+    decoding: Annotated[
+        str,
+        typer.Option(help="Peak refinement: dark (DARK's Taylor step) or quarter (HRNet's)."),
+    ] = "dark",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Report COCO OKS AP/AP50/AP75/AR (ground-truth boxes) and PCK@0.1 on a held-out split."""
@@ -926,7 +930,10 @@ def eval_pose(
         raise CLIError(f"no weights at {weights}: train first with `fitness train pose`")
     model, input_size = load_weights(weights)
     device = pick_device("auto")
-    predictor = PosePredictor(model.eval().to(device), input_size, flip_test, device)
+    try:
+        predictor = PosePredictor(model.eval().to(device), input_size, flip_test, device, decoding)
+    except ValueError as error:
+        raise CLIError(str(error)) from error
     metrics = evaluate(predictor, coco, split)
     if as_json:
         typer.echo(metrics_json(metrics))

@@ -9,13 +9,17 @@ Glossary of shapes:
 A person box becomes a centre and a scale: its shorter side is grown to the input's aspect
 ratio, the size is divided by 200 (the original's "pixel_std") and grown by 1.25 so the crop
 holds some context. An affine warp maps that region onto the input. Decoding takes each
-heatmap's argmax, moves it a quarter pixel towards the higher neighbour, and maps it back to
-image pixels with the inverse warp; the confidence is the heatmap's maximum.
+heatmap's argmax and refines it below a heatmap pixel, either as DARK does (Zhang et al.,
+"Distribution-Aware Coordinate Representation for Human Pose Estimation", CVPR 2020: the
+Taylor expansion of the smoothed heatmap's logarithm about the argmax) or as the original
+does (a quarter pixel towards the higher neighbour); it maps the point back to image pixels
+with the inverse warp. The confidence is the heatmap's maximum.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import cv2
 import numpy as np
@@ -24,6 +28,11 @@ from common.skeleton import FLIP_INDEX
 
 PIXEL_STD = 200.0
 PADDING = 1.25
+
+Decoding = Literal["dark", "quarter"]
+"""How a heatmap's argmax is refined: DARK's Taylor step, or the original's quarter pixel."""
+DECODINGS: tuple[str, ...] = get_args(Decoding)
+DARK_BLUR_KERNEL = 11  # DARK's smoothing kernel for heatmaps of sigma 2 at 64x48
 
 
 @dataclass(frozen=True)
@@ -119,30 +128,85 @@ def encode(
     return targets, weights
 
 
-def decode(heatmaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def decode(heatmaps: np.ndarray, method: Decoding = "dark") -> tuple[np.ndarray, np.ndarray]:
     """Keypoints in heatmap pixels (N, K, 2) and confidences (N, K) of heatmaps (N, K, h, w).
 
-    The argmax moves a quarter pixel towards its higher neighbour along x and y (not on the
+    Each argmax is refined by `method` (see the module's docstring; only away from the
     border); joints whose maximum is not positive get (0, 0), as in the original.
     """
+    if method not in DECODINGS:
+        raise ValueError(f"unknown decoding {method!r}: choose one of {', '.join(DECODINGS)}")
     n, k, h, w = heatmaps.shape
     flat = heatmaps.reshape(n, k, -1)
     index = flat.argmax(axis=2)
     maxvals = np.take_along_axis(flat, index[..., None], axis=2)[..., 0]
     coords = np.stack([index % w, index // w], axis=2).astype(np.float64)
     coords *= (maxvals > 0)[..., None]
+    # Both originals refine only from the third pixel in; DARK's second differences reach
+    # two pixels right and down, the quarter step's one.
+    end = 2 if method == "dark" else 1
     px, py = coords[..., 0].astype(int), coords[..., 1].astype(int)
-    inside = (px > 0) & (px < w - 1) & (py > 0) & (py < h - 1)
+    inside = (px > 1) & (px < w - end) & (py > 1) & (py < h - end) & (maxvals > 0)
     batch, joint = np.nonzero(inside)
     if len(batch):
-        x, y = px[batch, joint], py[batch, joint]
-        hm = heatmaps[batch, joint]
-        rows = np.arange(len(batch))
-        dx = hm[rows, y, x + 1] - hm[rows, y, x - 1]
-        dy = hm[rows, y + 1, x] - hm[rows, y - 1, x]
-        coords[batch, joint, 0] += np.sign(dx) * 0.25
-        coords[batch, joint, 1] += np.sign(dy) * 0.25
+        refine = _dark_offsets if method == "dark" else _quarter_offsets
+        coords[batch, joint] += refine(heatmaps, batch, joint, px[batch, joint], py[batch, joint])
     return coords, maxvals.astype(np.float32)
+
+
+def _quarter_offsets(
+    heatmaps: np.ndarray, batch: np.ndarray, joint: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """A quarter pixel towards the higher neighbour along x and y, per (batch, joint) peak."""
+    maps = heatmaps[batch, joint]
+    rows = np.arange(len(batch))
+    dx = maps[rows, y, x + 1] - maps[rows, y, x - 1]
+    dy = maps[rows, y + 1, x] - maps[rows, y - 1, x]
+    return np.stack([np.sign(dx), np.sign(dy)], axis=1) * 0.25
+
+
+def _dark_offsets(
+    heatmaps: np.ndarray, batch: np.ndarray, joint: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """DARK's step per (batch, joint) peak: the smoothed heatmap's logarithm is taken as a
+    quadratic about the argmax (first and second differences), and the step goes to its top."""
+    maps = np.log(np.maximum(_smoothed(heatmaps[batch, joint]), 1e-10)).astype(np.float64)
+    rows = np.arange(len(batch))
+
+    def at(dy: int, dx: int) -> np.ndarray:
+        return maps[rows, y + dy, x + dx]
+
+    gx = 0.5 * (at(0, 1) - at(0, -1))
+    gy = 0.5 * (at(1, 0) - at(-1, 0))
+    hxx = 0.25 * (at(0, 2) - 2 * at(0, 0) + at(0, -2))
+    hyy = 0.25 * (at(2, 0) - 2 * at(0, 0) + at(-2, 0))
+    hxy = 0.25 * (at(1, 1) - at(-1, 1) - at(1, -1) + at(-1, -1))
+    det = hxx * hyy - hxy**2
+    solvable = det != 0
+    det = np.where(solvable, det, 1.0)
+    step = np.stack([hyy * gx - hxy * gy, hxx * gy - hxy * gx], axis=1) / det[:, None]
+    return -step * solvable[:, None]
+
+
+def _smoothed(maps: np.ndarray) -> np.ndarray:
+    """Maps (M, h, w) blurred by DARK's Gaussian (zeros beyond the border), each rescaled to
+    keep its maximum."""
+    channels = 128  # the most channels OpenCV filters at once
+    blurred = np.concatenate(
+        [
+            np.atleast_3d(
+                cv2.GaussianBlur(
+                    np.ascontiguousarray(maps[i : i + channels].transpose(1, 2, 0)),
+                    (DARK_BLUR_KERNEL, DARK_BLUR_KERNEL),
+                    0,
+                    borderType=cv2.BORDER_CONSTANT,
+                )
+            ).transpose(2, 0, 1)
+            for i in range(0, len(maps), channels)
+        ]
+    )
+    peak = blurred.max(axis=(1, 2), keepdims=True)
+    return blurred * (maps.max(axis=(1, 2), keepdims=True) / np.where(peak > 0, peak, 1.0))
 
 
 def to_image(points: np.ndarray, region: CropRegion, heatmap_size: tuple[int, int]) -> np.ndarray:

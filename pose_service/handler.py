@@ -31,6 +31,7 @@ class PoseHandler(BaseHandler):
             input_size,
             bool(options.get("flip_test", PosePredictor.flip_test)),
             self.device,
+            options.get("decoding", PosePredictor.decoding),
         )
         self.initialized = True
 

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from pose_service.codec import CropRegion, crop, decode, flip_back, to_image
+from pose_service.codec import (
+    DECODINGS,
+    CropRegion,
+    Decoding,
+    crop,
+    decode,
+    flip_back,
+    to_image,
+)
 
 # ImageNet statistics, as the published checkpoints were trained with (RGB in [0, 1]).
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
@@ -38,12 +46,21 @@ class PosePredictor:
         flip_test: Average with the horizontally flipped crop, as the published results do
             (one batch of twice the crops).
         device: Where the model runs.
+        decoding: How each heatmap's peak is refined below a heatmap pixel: "dark" (DARK's
+            Taylor step) or "quarter" (the published HRNet's quarter pixel).
     """
 
     model: torch.nn.Module
     input_size: tuple[int, int] = (192, 256)
     flip_test: bool = True
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    decoding: Decoding = "dark"
+
+    def __post_init__(self) -> None:
+        if self.decoding not in DECODINGS:
+            raise ValueError(
+                f"unknown decoding {self.decoding!r}: choose one of {', '.join(DECODINGS)}"
+            )
 
     @property
     def heatmap_size(self) -> tuple[int, int]:
@@ -76,7 +93,7 @@ class PosePredictor:
 
     def keypoints(self, heatmaps: np.ndarray, regions: list[CropRegion]) -> np.ndarray:
         """Keypoints (N, K, 3) as x, y in frame pixels and a confidence."""
-        coords, confidence = decode(heatmaps)
+        coords, confidence = decode(heatmaps, self.decoding)
         points = [to_image(c, r, self.heatmap_size) for c, r in zip(coords, regions, strict=True)]
         return np.concatenate([np.stack(points), confidence[..., None]], axis=2).astype(np.float32)
 

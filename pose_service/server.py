@@ -190,7 +190,9 @@ def create_backend(settings: PoseSettings) -> PoseBackend:
         raise FileNotFoundError(f"no pose weights at {settings.weights}: set --weights")
     model, input_size = load_weights(settings.weights)
     device = pick_device("auto")
-    predictor = PosePredictor(model.eval().to(device), input_size, settings.flip_test, device)
+    predictor = PosePredictor(
+        model.eval().to(device), input_size, settings.flip_test, device, settings.decoding
+    )
     return InProcessBackend(predictor, settings.weights.stem)
 
 

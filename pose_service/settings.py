@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common.settings import ModelServiceSettings, Port
+from pose_service.codec import Decoding
 
 
 class PoseSettings(ModelServiceSettings):
@@ -26,6 +27,12 @@ class PoseSettings(ModelServiceSettings):
         True,
         description="Average each crop with its mirror image (in_process backend; TorchServe "
         "reads `flip_test` from the archive's model-config.yaml).",
+    )
+    decoding: Decoding = Field(
+        "dark",
+        description="How each heatmap peak is refined below a pixel: dark (DARK's Taylor step) "
+        "or quarter (the published HRNet's quarter pixel). In_process backend; TorchServe "
+        "reads `decoding` from the archive's model-config.yaml.",
     )
     track_stride: int = Field(
         4, ge=1, description="Every how many frames the person box is re-estimated."

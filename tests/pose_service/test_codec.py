@@ -67,13 +67,42 @@ def test_an_empty_heatmap_decodes_to_the_origin_with_no_confidence():
     assert confidence.tolist() == [[0, 0]]
 
 
-def test_decoding_moves_a_quarter_pixel_towards_the_higher_neighbour():
+def test_quarter_decoding_moves_a_quarter_pixel_towards_the_higher_neighbour():
     heatmap = np.zeros((1, 1, 8, 8), np.float32)
     heatmap[0, 0, 4, 4] = 1.0
     heatmap[0, 0, 4, 5] = 0.5  # right neighbour higher than left
     heatmap[0, 0, 3, 4] = 0.5  # upper neighbour higher than lower
-    decoded, _ = decode(heatmap)
+    decoded, _ = decode(heatmap, "quarter")
     np.testing.assert_allclose(decoded[0, 0], [4.25, 3.75])
+
+
+def gaussian_heatmap(centre: tuple[float, float], sigma: float = 2.0) -> np.ndarray:
+    """One heatmap (1, 1, h, w) of the network's size peaking at a point between pixels."""
+    xs, ys = np.arange(HEATMAP[0]), np.arange(HEATMAP[1])[:, None]
+    heatmap = np.exp(-((xs - centre[0]) ** 2 + (ys - centre[1]) ** 2) / (2 * sigma**2))
+    return heatmap[None, None].astype(np.float32)
+
+
+@pytest.mark.parametrize("centre", [(20.3, 30.7), (7.5, 12.2), (40.9, 50.45)])
+def test_dark_decoding_finds_a_peak_between_pixels_far_closer_than_a_quarter_pixel(centre):
+    heatmap = gaussian_heatmap(centre)
+    dark, _ = decode(heatmap, "dark")
+    quarter, _ = decode(heatmap, "quarter")
+    dark_error = np.abs(dark[0, 0] - centre).max()
+    assert dark_error < 0.05
+    assert dark_error < np.abs(quarter[0, 0] - centre).max()
+
+
+def test_dark_decoding_leaves_a_peak_next_to_the_border_on_its_pixel():
+    # The argmax lies in the second column from the right and the second row.
+    heatmap = gaussian_heatmap((HEATMAP[0] - 1.7, 1.2))
+    decoded, _ = decode(heatmap, "dark")
+    np.testing.assert_allclose(decoded[0, 0], [HEATMAP[0] - 2, 1])
+
+
+def test_an_unknown_decoding_is_refused():
+    with pytest.raises(ValueError, match="unknown decoding 'soft'"):
+        decode(gaussian_heatmap((10.0, 10.0)), "soft")  # type: ignore[arg-type]
 
 
 def test_flipped_heatmaps_come_back_aligned_with_the_plain_ones():
