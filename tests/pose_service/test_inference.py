@@ -27,7 +27,6 @@ def test_the_flip_test_averages_each_crop_with_its_mirror_image_brought_back():
     )
 
 
-
 def test_keypoints_are_refined_by_the_decoding_asked_for():
     model = hrnet_compact().eval()
     heatmaps = np.zeros((1, 17, 64, 48), np.float32)
