@@ -35,6 +35,12 @@ DECODINGS: tuple[str, ...] = get_args(Decoding)
 DARK_BLUR_KERNEL = 11  # DARK's smoothing kernel for heatmaps of sigma 2 at 64x48
 
 
+def check_decoding(method: str) -> None:
+    """Raises ValueError unless `method` is one of `DECODINGS`."""
+    if method not in DECODINGS:
+        raise ValueError(f"unknown decoding {method!r}: choose one of {', '.join(DECODINGS)}")
+
+
 @dataclass(frozen=True)
 class CropRegion:
     """The image region a crop shows: `center` (2,) and `scale` (2,) in units of 200 px."""
@@ -134,8 +140,7 @@ def decode(heatmaps: np.ndarray, method: Decoding = "dark") -> tuple[np.ndarray,
     Each argmax is refined by `method` (see the module's docstring; only away from the
     border); joints whose maximum is not positive get (0, 0), as in the original.
     """
-    if method not in DECODINGS:
-        raise ValueError(f"unknown decoding {method!r}: choose one of {', '.join(DECODINGS)}")
+    check_decoding(method)
     n, k, h, w = heatmaps.shape
     flat = heatmaps.reshape(n, k, -1)
     index = flat.argmax(axis=2)
@@ -170,11 +175,12 @@ def _dark_offsets(
 ) -> np.ndarray:
     """DARK's step per (batch, joint) peak: the smoothed heatmap's logarithm is taken as a
     quadratic about the argmax (first and second differences), and the step goes to its top."""
-    maps = np.log(np.maximum(_smoothed(heatmaps[batch, joint]), 1e-10)).astype(np.float64)
+    maps = _smoothed(heatmaps[batch, joint])
     rows = np.arange(len(batch))
 
     def at(dy: int, dx: int) -> np.ndarray:
-        return maps[rows, y + dy, x + dx]
+        """The smoothed heatmaps' logarithm at (x + dx, y + dy) of each peak."""
+        return np.log(np.maximum(maps[rows, y + dy, x + dx], 1e-10)).astype(np.float64)
 
     gx = 0.5 * (at(0, 1) - at(0, -1))
     gy = 0.5 * (at(1, 0) - at(-1, 0))
@@ -192,19 +198,12 @@ def _smoothed(maps: np.ndarray) -> np.ndarray:
     """Maps (M, h, w) blurred by DARK's Gaussian (zeros beyond the border), each rescaled to
     keep its maximum."""
     channels = 128  # the most channels OpenCV filters at once
-    blurred = np.concatenate(
-        [
-            np.atleast_3d(
-                cv2.GaussianBlur(
-                    np.ascontiguousarray(maps[i : i + channels].transpose(1, 2, 0)),
-                    (DARK_BLUR_KERNEL, DARK_BLUR_KERNEL),
-                    0,
-                    borderType=cv2.BORDER_CONSTANT,
-                )
-            ).transpose(2, 0, 1)
-            for i in range(0, len(maps), channels)
-        ]
-    )
+    blurred = np.empty_like(maps)
+    for start in range(0, len(maps), channels):
+        chunk = np.ascontiguousarray(maps[start : start + channels].transpose(1, 2, 0))
+        kernel = (DARK_BLUR_KERNEL, DARK_BLUR_KERNEL)
+        smooth = cv2.GaussianBlur(chunk, kernel, 0, borderType=cv2.BORDER_CONSTANT)
+        blurred[start : start + channels] = np.atleast_3d(smooth).transpose(2, 0, 1)
     peak = blurred.max(axis=(1, 2), keepdims=True)
     return blurred * (maps.max(axis=(1, 2), keepdims=True) / np.where(peak > 0, peak, 1.0))
 

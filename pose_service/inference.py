@@ -16,9 +16,9 @@ import numpy as np
 import torch
 
 from pose_service.codec import (
-    DECODINGS,
     CropRegion,
     Decoding,
+    check_decoding,
     crop,
     decode,
     flip_back,
@@ -57,10 +57,7 @@ class PosePredictor:
     decoding: Decoding = "dark"
 
     def __post_init__(self) -> None:
-        if self.decoding not in DECODINGS:
-            raise ValueError(
-                f"unknown decoding {self.decoding!r}: choose one of {', '.join(DECODINGS)}"
-            )
+        check_decoding(self.decoding)
 
     @property
     def heatmap_size(self) -> tuple[int, int]:
