@@ -5,6 +5,7 @@ report when the client closes; frames dropped, not queued, when they come too fa
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -89,15 +90,18 @@ async def test_a_realtime_replay_gets_each_rep_as_it_ends_and_the_uploads_report
 
 
 def noisy_frames(video: Path, count: int) -> list[common_pb2.Image]:
-    """`count` 640x480 JPEGs of the video's frames, looped, with noise that makes each large
-    (about 100 KB) so that queued frames would show in memory."""
+    """`count` 1280x960 JPEGs of the video's frames, looped, with noise that makes each large
+    (about 300 KB) so that queued frames would show in memory."""
     with VideoReader(video) as reader:
-        images = [cv2.resize(f.image, (640, 480)) for f in reader]
-    noise = np.random.default_rng(0).integers(0, 24, (480, 640, 3), dtype=np.uint8)
+        images = [cv2.resize(f.image, (1280, 960)) for f in reader]
+    noise = np.random.default_rng(0).integers(0, 24, (960, 1280, 3), dtype=np.uint8)
     return [encode_image(images[i % len(images)] + noise) for i in range(min(count, len(images)))]
 
 
 def resident_bytes() -> int:
+    """The process's resident memory once the C allocator has returned its free pages, so
+    that memory freed but kept by the allocator does not count."""
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * 4096
 
