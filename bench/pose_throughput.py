@@ -8,13 +8,16 @@ of the in-process and TorchServe columns is TorchServe's overhead. A second tabl
 person detector (whole frames, letterboxed) against the compact HRNet (crops) in the same
 process, and what checking every fifth frame adds to posing each. A third times the keypoint
 decodings (DARK's Taylor step, the default, against the published quarter pixel): whole crops
-through the compact HRNet with each, and each decoding alone. Where a CUDA GPU is present,
+through the compact HRNet with each, and each decoding alone. A fourth follows the person
+through a rendered gym clip with the shipped pose model, looking for them among the shipped
+detector's people against the whole frame. Where a CUDA GPU is present,
 a last table times the network alone on it in fp32 and bf16 (autocast), against W32 fp32 in
 the same process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import tempfile
 import time
@@ -29,11 +32,15 @@ import torch
 from common.torchserve import TorchServe
 from pose_service.archive import build_pose_archive
 from pose_service.codec import decode
-from pose_service.detector import PeopleNet, PersonDetector
+from pose_service.detector import PeopleNet, PersonDetector, load_detector
 from pose_service.inference import PosePredictor
 from pose_service.model import build_model
 from pose_service.payload import encode_request
+from pose_service.server import create_backend
+from pose_service.settings import PoseSettings
 from pose_service.train import save_checkpoint
+from scoring_service.keypoint_dataset import estimate_video
+from synth.dataset import render_clip
 
 BATCHES = (1, 8, 32)
 GPU_BATCHES = (1, 32, 128)
@@ -126,6 +133,27 @@ def decoding_table() -> None:
         )
 
 
+def tracking_table() -> None:
+    """Frames/s of following the person through a gym clip, looking for them among the
+    detected people against in the whole frame (the shipped models, 10 frames a second)."""
+    settings = PoseSettings(backend="in_process")
+    print("Following the person, shipped models in process (CPU; a 480x360 gym clip at 10 fps)")
+    print("| looked for in | frames/s | against the whole frame |")
+    print("|---|---|---|")
+    backend = create_backend(settings)
+    detector = load_detector(settings.detector_weights)
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = Path(tmp) / "squats.mp4"
+        render_clip("BodyWeightSquats", clip, seed=3, reps=3, size=(480, 360), fps=30.0)
+        asyncio.run(estimate_video(backend, clip, 10.0))  # warm up
+        rates = {}
+        for name, find_people in (("the whole frame", None), ("detected people", detector.find)):
+            start = time.perf_counter()
+            frames, _, _ = asyncio.run(estimate_video(backend, clip, 10.0, find_people))
+            rates[name] = len(frames) / (time.perf_counter() - start)
+            print(f"| {name} | {rates[name]:.1f} | {rates[name] / rates['the whole frame']:.2f} |")
+
+
 def gpu_table() -> None:
     """The network alone on the GPU: crops/s in fp32 and bf16 against W32 fp32."""
     device = torch.device("cuda")
@@ -183,6 +211,7 @@ def main() -> None:
                     )
     detector_table()
     decoding_table()
+    tracking_table()
     if torch.cuda.is_available():
         gpu_table()
 

@@ -1208,6 +1208,14 @@ def eval_action_skeleton(
     _print_metrics(metrics, picture, as_json)
 
 
+FollowDetectedOption = Annotated[
+    bool,
+    typer.Option(
+        help="Look for the person to follow among the person detector's boxes, as the pose "
+        "service does (`POSE_FOLLOW_DETECTED`), not in the whole frame."
+    ),
+]
+
 EVAL_RECOGNITION_EXAMPLES = """
 Examples:
 
@@ -1248,6 +1256,7 @@ def eval_recognition(
     pose_weights: Annotated[Path, typer.Option(help="Pose model weights.")] = Path(
         "models/pose/hrnet_compact.safetensors"
     ),
+    follow_detected: FollowDetectedOption = True,
     title: Annotated[str, typer.Option(help="Title of the table.")] = "",
 ) -> None:
     """The 3D ResNet, the keypoint classifier and their fusion side by side on one set: top-1
@@ -1270,6 +1279,7 @@ def eval_recognition(
             action_weights,
             keypoint_weights,
             pose_weights,
+            follow_detected,
         )
         if records is not None:
             save_records(found, records)
@@ -1284,6 +1294,7 @@ def _recognition_records(
     action_weights: Path,
     keypoint_weights: Path,
     pose_weights: Path,
+    follow_detected: bool,
 ) -> list:
     from action_service.checkpoint import load_predictor
     from gateway.recognition_eval import (
@@ -1302,7 +1313,7 @@ def _recognition_records(
         poses = (
             poses_from_dataset(keypoints)
             if keypoints is not None
-            else poses_from_model(_pose_backend(pose_weights))
+            else poses_from_model(_pose_backend(pose_weights), _person_finder(follow_detected))
         )
         with _progress() as bar:
             task = bar.add_task("recognising videos", total=len(listed))
@@ -1598,6 +1609,7 @@ def index_dataset(
     labels: Annotated[
         bool, typer.Option(help="Use the gym's exact keypoints instead of the pose model's.")
     ] = False,
+    follow_detected: FollowDetectedOption = True,
 ) -> None:
     """Run the pose model over videos: one CSV row per (video, frame, joint), per exercise."""
     from action_service.dataset import read_classes, read_split
@@ -1631,6 +1643,7 @@ def index_dataset(
                 list_name=list_name,
                 sample_fps=sample_fps,
                 clean_only=not all_performances,
+                find_people=_person_finder(follow_detected),
                 progress=advance,
             )
     write_keypoint_dataset(found, out)
@@ -1645,6 +1658,23 @@ def _pose_backend(weights: Path):
     if not weights.is_file():
         raise CLIError(f"no pose weights at {weights}: train first with `fitness train pose`")
     return create_backend(PoseSettings(backend="in_process", weights=weights))
+
+
+def _person_finder(follow_detected: bool):
+    """The person detector's `find`, with which the pose service looks for the person to
+    follow; None when not asked for."""
+    from pose_service.detector import load_detector
+    from pose_service.settings import PoseSettings
+
+    if not follow_detected:
+        return None
+    weights = PoseSettings.model_fields["detector_weights"].default
+    if not weights.is_file():
+        raise CLIError(
+            f"no person detector weights at {weights}: train it with `fitness train detector`, "
+            "or pass --no-follow-detected"
+        )
+    return load_detector(weights).find
 
 
 @index_app.command("build")
@@ -1815,6 +1845,7 @@ def eval_viewpoint(
     ),
     index: IndexDirOption = Path("models/scoring"),
     exercises: CatalogueOption = None,
+    follow_detected: FollowDetectedOption = True,
 ) -> None:
     """Film held-out clean performances from several azimuths in the gym, pose them with the
     pose model and score them with both scorers: do the overall scores of one performance lie
@@ -1841,6 +1872,7 @@ def eval_viewpoint(
             indexes,
             out,
             azimuths=chosen,
+            find_people=_person_finder(follow_detected),
             progress=lambda n: bar.advance(task, n),
         )
     seconds = time.monotonic() - started

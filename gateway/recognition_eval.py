@@ -26,6 +26,7 @@ from action_service.sequences import KeypointSequence
 from action_service.skeleton_dataset import class_of, sequence_of
 from gateway.fusion import RECOGNIZERS, UNCERTAIN, Fusion, distributions, judge
 from pose_service.backends import PoseBackend
+from pose_service.tracking import FindPeople
 from scoring_service.keypoint_dataset import estimate_video, read_keypoint_dataset
 
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".avi", ".mkv")
@@ -73,12 +74,13 @@ def poses_from_dataset(folder: Path) -> PoseSource:
     return source
 
 
-def poses_from_model(backend: PoseBackend) -> PoseSource:
-    """Poses estimated by the pose model as the pose service finds them, at 10 fps."""
+def poses_from_model(backend: PoseBackend, find_people: FindPeople | None = None) -> PoseSource:
+    """Poses estimated by the pose model as the pose service finds them, at 10 fps (the person
+    looked for among the people `find_people` detects where given)."""
 
     def source(root: Path, video: str) -> KeypointSequence:
         frames, keypoints, (_, _, fps) = asyncio.run(
-            estimate_video(backend, root / video, SAMPLE_FPS)
+            estimate_video(backend, root / video, SAMPLE_FPS, find_people)
         )
         return KeypointSequence(keypoints, frames / (fps if fps > 0 else 30.0))
 

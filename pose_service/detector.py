@@ -5,11 +5,12 @@ Glossary of shapes:
     - input side: S (square, the frame letterboxed into it)
     - grid side: G (S / 8)
 
-The pose model follows one person; this detector says who else is in view (the capture
-check "one person"). It is an "objects as points" detector (Zhou et al., 2019, CenterNet):
-a person is the peak of a centre heatmap, with its box size and the centre's sub-cell offset
-read at the peak. The backbone is a plain stride-32 convolution stack with a top-down path
-back to stride 8, small enough to check a frame a second on a CPU.
+The pose model follows one person; this detector says where to look for them (the person
+tracker's `find_people`) and who else is in view (the capture check "one person"). It is an
+"objects as points" detector (Zhou et al., 2019, CenterNet): a person is the peak of a centre
+heatmap, with its box size and the centre's sub-cell offset read at the peak. The backbone
+is a plain stride-32 convolution stack with a top-down path back to stride 8, small enough to
+check a frame a second on a CPU.
 
 `forward` maps letterboxed images (N, 3, S, S), normalised with the ImageNet mean and std, to
 (N, 5, G, G): centre logit, log box width and height in grid cells, x and y offset in cells.
@@ -17,6 +18,7 @@ back to stride 8, small enough to check a frame a second on a CPU.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -192,6 +194,12 @@ class PersonDetector:
                 ]
             )
         return people
+
+    async def find(self, frames: list[np.ndarray]) -> list[list[tuple[float, float, float, float]]]:
+        """The people's boxes (x, y, w, h) of RGB frames, best first, detected off the event
+        loop: what `PersonTracker.find_people` asks for."""
+        people = await asyncio.to_thread(self.detect, frames)
+        return [[person.box for person in found] for found in people]
 
 
 def others(detections: list[Detection], keypoints: np.ndarray) -> list[Detection]:

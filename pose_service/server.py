@@ -1,9 +1,10 @@
 """`fitness.v1.PoseEstimator`: one person's 17 keypoints per frame, over TorchServe or in process.
 
-A stream carries one video in batches. Without caller boxes, `PersonTracker` finds the person
-(no detector needed); with them, each frame is estimated in its box. Every `people_every`-th
-frame of a stream also goes to the person detector, which runs in this process under either
-backend (it is small), and the pose's `others` lists who else is in view.
+A stream carries one video in batches. Without caller boxes, `PersonTracker` follows the
+person, looking for them among the person detector's boxes (`follow_detected`) or in the whole
+frame; with them, each frame is estimated in its box. Every `people_every`-th frame of a stream
+also goes to the person detector, which runs in this process under either backend (it is
+small), and the pose's `others` lists who else is in view.
 """
 
 from __future__ import annotations
@@ -118,8 +119,9 @@ def others_message(
 
 
 class PoseEstimator(pose_pb2_grpc.PoseEstimatorServicer):
-    """Estimates poses with a backend; tracks the person box within each stream; checks
-    every `people_every`-th frame for other people when it has a detector."""
+    """Estimates poses with a backend; tracks the person box within each stream (looking for
+    the person among the detected people when it has a detector); checks every
+    `people_every`-th frame for other people when it has a detector."""
 
     def __init__(
         self,
@@ -136,7 +138,10 @@ class PoseEstimator(pose_pb2_grpc.PoseEstimatorServicer):
         request_iterator: AsyncIterator[pose_pb2.EstimatePosesRequest],
         context: grpc.aio.ServicerContext,
     ) -> AsyncIterator[pose_pb2.EstimatePosesResponse]:
-        tracker = PersonTracker(self.backend.estimate, stride=self.settings.track_stride)
+        follow = self.detector.find if self.detector and self.settings.follow_detected else None
+        tracker = PersonTracker(
+            self.backend.estimate, stride=self.settings.track_stride, find_people=follow
+        )
         every = self.settings.people_every if self.detector else 0
         seen = 0
         async for request in request_iterator:
@@ -197,13 +202,14 @@ def create_backend(settings: PoseSettings) -> PoseBackend:
 
 
 def create_detector(settings: PoseSettings) -> PersonDetector | None:
-    """The person detector the settings ask for; None when the check is off."""
-    if not settings.people_every:
+    """The person detector the settings ask for; None when neither the other-people check
+    nor following the detected person wants it."""
+    if not settings.people_every and not settings.follow_detected:
         return None
     if not settings.detector_weights.is_file():
         raise FileNotFoundError(
             f"no person detector weights at {settings.detector_weights}: set "
-            "--detector-weights, or --people-every 0 to turn the other-people check off"
+            "--detector-weights, or --people-every 0 and --no-follow-detected to run without one"
         )
     return load_detector(settings.detector_weights, device=pick_device("auto"))
 

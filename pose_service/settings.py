@@ -47,3 +47,10 @@ class PoseSettings(ModelServiceSettings):
         ge=0,
         description="Every how many frames of a stream are checked for other people (0: none).",
     )
+    follow_detected: bool = Field(
+        True,
+        description="Look for the person to follow among the person detector's boxes (at the "
+        "start the one nearest the frame's centre, then the one nearest the box followed so "
+        "far), not in the whole frame, where the pose model may take a bystander nearer the "
+        "camera for the performer.",
+    )

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from pose_service.backends import PoseBackend
+from pose_service.tracking import FindPeople
 from scoring_service.index import ExerciseIndex
 from scoring_service.keypoint_dataset import estimate_video, labels_keypoints
 from scoring_service.scorers import score_performance
@@ -108,6 +109,7 @@ def film_and_score(
     out: Path,
     *,
     renderers: RendererPool,
+    find_people: FindPeople | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ViewpointRecord:
     """Renders a performance from each azimuth under `out` (a video and its labels JSON
@@ -124,7 +126,9 @@ def film_and_score(
         relative = f"{stem}_a{azimuth:g}.mp4"
         clip = Clip.build(replace(spec, azimuth_degrees=azimuth))
         write_clip_video(clip, out / relative, renderers.get(spec.width, spec.height))
-        _, estimated, _ = asyncio.run(estimate_video(backend, out / relative, SAMPLE_FPS))
+        _, estimated, _ = asyncio.run(
+            estimate_video(backend, out / relative, SAMPLE_FPS, find_people)
+        )
         exact = labels_keypoints(out / relative, relative, SAMPLE_FPS).keypoints
         for source, keypoints in ((POSE_MODEL, estimated), (EXACT, exact)):
             for scorer in scorers:
@@ -143,10 +147,12 @@ def measure_viewpoints(
     out: Path,
     *,
     azimuths: Sequence[float] = AZIMUTHS,
+    find_people: FindPeople | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[ViewpointRecord]:
-    """Every performance filmed from every azimuth and scored (`film_and_score`); performances
-    of exercises without an index are refused."""
+    """Every performance filmed from every azimuth and scored (`film_and_score`; the person
+    looked for among the people `find_people` detects where given); performances of
+    exercises without an index are refused."""
     missing = sorted({entry.exercise for entry in entries} - set(indexes))
     if missing:
         raise ValueError(f"no index for {', '.join(missing)}")
@@ -159,6 +165,7 @@ def measure_viewpoints(
             indexes[entry.exercise],
             out,
             renderers=renderers,
+            find_people=find_people,
             progress=progress,
         )
         for entry in entries

@@ -30,7 +30,7 @@ from common.skeleton import KEYPOINT_NAMES, NUM_KEYPOINTS
 from common.video import VideoReader
 from pose_service.backends import PoseBackend
 from pose_service.server import inside_frame
-from pose_service.tracking import PersonTracker
+from pose_service.tracking import FindPeople, PersonTracker
 from scoring_service.normalise import normalise
 
 VIDEOS_FILE = "videos.json"
@@ -75,13 +75,14 @@ def sample_step(fps: float, sample_fps: float) -> int:
 
 
 async def estimate_video(
-    backend: PoseBackend, path: Path, sample_fps: float
+    backend: PoseBackend, path: Path, sample_fps: float, find_people: FindPeople | None = None
 ) -> tuple[np.ndarray, np.ndarray, tuple[int, int, float]]:
     """Sampled frame indices (F,), keypoints (F, 17, 3) and (width, height, fps) of a video.
 
-    The person is followed as the pose service does it (`PersonTracker`).
+    The person is followed as the pose service does it (`PersonTracker`, looking for them
+    among the people `find_people` detects where given).
     """
-    tracker = PersonTracker(backend.estimate)
+    tracker = PersonTracker(backend.estimate, find_people=find_people)
     indices, keypoints = [], []
     with VideoReader(path) as reader:
         step = sample_step(reader.info.fps, sample_fps)
@@ -126,9 +127,11 @@ def build_keypoint_dataset(
     list_name: str = "trainlist01.txt",
     sample_fps: float = 10.0,
     clean_only: bool = True,
+    find_people: FindPeople | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[VideoKeypoints]:
-    """Runs the pose model over the listed videos (the clean ones only, by default)."""
+    """Runs the pose model over the listed videos (the clean ones only, by default), looking
+    for the person among the people `find_people` detects where given."""
     entries = read_split(videos, list_name, read_classes(videos))
     if not entries:
         raise ValueError(f"{videos / list_name} lists no video")
@@ -142,7 +145,7 @@ def build_keypoint_dataset(
                 progress(1)
             continue
         frames, keypoints, (width, height, fps) = asyncio.run(
-            estimate_video(backend, path, sample_fps)
+            estimate_video(backend, path, sample_fps, find_people)
         )
         results.append(
             VideoKeypoints(

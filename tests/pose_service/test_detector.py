@@ -143,3 +143,11 @@ def test_the_detector_answers_for_every_frame_in_frame_pixels():
     assert len(found) == 2
     assert all(len(people) == 3 for people in found)
     assert detector.detect([]) == []
+
+
+async def test_find_gives_the_tracker_the_detected_boxes_of_every_frame():
+    detector = PersonDetector(PeopleNet().eval(), 64, threshold=0.0, max_people=3)
+    frames = [np.zeros((120, 80, 3), np.uint8), np.zeros((50, 200, 3), np.uint8)]
+    expected = [[person.box for person in people] for people in detector.detect(frames)]
+    assert await detector.find(frames) == expected
+    assert await detector.find([]) == []

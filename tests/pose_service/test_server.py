@@ -92,12 +92,22 @@ async def test_every_third_frame_of_a_stream_is_checked_for_other_people(stub):
     assert checked == [0, 3, 6, 9]
 
 
-def test_without_the_check_no_detector_is_needed_and_a_missing_one_is_named(tmp_path, weights):
+def test_without_the_check_and_following_no_detector_is_needed_and_a_missing_one_is_named(
+    tmp_path, weights
+):
     missing = tmp_path / "missing.safetensors"
-    off = PoseSettings(weights=weights, detector_weights=missing, people_every=0)
+    off = PoseSettings(
+        weights=weights, detector_weights=missing, people_every=0, follow_detected=False
+    )
     assert create_detector(off) is None
-    with pytest.raises(FileNotFoundError, match=r"no person detector .*--people-every 0"):
-        create_detector(PoseSettings(weights=weights, detector_weights=missing))
+    for settings in (
+        PoseSettings(weights=weights, detector_weights=missing),
+        PoseSettings(weights=weights, detector_weights=missing, people_every=0),
+    ):
+        with pytest.raises(
+            FileNotFoundError, match=r"no person detector .*--people-every 0 and --no-follow"
+        ):
+            create_detector(settings)
 
 
 async def test_caller_boxes_are_used_as_given(stub):

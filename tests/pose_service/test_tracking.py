@@ -1,4 +1,4 @@
-"""Finding the person box without a detector, batch by batch."""
+"""Following the person box batch by batch, from the whole frame or from detected people."""
 
 from __future__ import annotations
 
@@ -105,3 +105,75 @@ def test_a_box_from_keypoints_grows_and_stays_in_the_frame():
     unsure = points.copy()
     unsure[:, 2] = 0.0
     assert box_from_keypoints(unsure, frame) == whole_frame(frame)
+
+
+class TwoPeopleScene:
+    """A performer and a bystander standing still, with a detector that finds both (bystander
+    first): estimated in a box holding one of them, a pose is theirs and confident; from the
+    whole frame the pose model takes the bystander, who stands out."""
+
+    def __init__(self, performer_x: float, bystander_x: float) -> None:
+        self.xs = {"performer": performer_x, "bystander": bystander_x}
+
+    def person(self, who: str) -> np.ndarray:
+        x = self.xs[who]
+        points = np.stack([np.linspace(x - 15, x + 15, 17), np.linspace(60, 200, 17)], axis=1)
+        return np.concatenate([points, np.full((17, 1), 0.9)], axis=1)
+
+    def box(self, who: str) -> tuple[float, float, float, float]:
+        return self.xs[who] - 25.0, 50.0, 50.0, 160.0
+
+    async def estimate(self, frames, boxes):
+        out = []
+        for x, _, w, _ in boxes:
+            if w >= WIDTH * 0.9:
+                out.append(self.person("bystander"))
+                continue
+            held = [who for who, cx in self.xs.items() if x <= cx <= x + w]
+            pose = self.person(held[0]) if held else self.person("bystander")
+            pose[:, 2] = 0.9 if held else 0.05
+            out.append(pose)
+        return np.stack(out)
+
+    async def find_people(self, frames):
+        return [[self.box("bystander"), self.box("performer")] for _ in frames]
+
+
+def followed(keypoints: np.ndarray, scene: TwoPeopleScene) -> set[str]:
+    return {
+        who
+        for pose in keypoints
+        for who in scene.xs
+        if np.allclose(pose[:, 0], scene.person(who)[:, 0])
+    }
+
+
+async def test_with_a_detector_the_person_nearest_the_centre_is_followed_not_who_stands_out():
+    scene = TwoPeopleScene(performer_x=WIDTH / 2, bystander_x=50)
+    alone = PersonTracker(scene.estimate, stride=4)
+    assert followed((await alone.track(frames(0, 9)))[0], scene) == {"bystander"}
+    tracker = PersonTracker(scene.estimate, stride=4, find_people=scene.find_people)
+    keypoints, _ = await tracker.track(frames(0, 9))
+    assert followed(keypoints, scene) == {"performer"}
+    assert (keypoints[..., 2] == 0.9).all()
+
+
+async def test_the_detected_person_nearest_the_followed_box_is_kept_off_centre():
+    scene = TwoPeopleScene(performer_x=60, bystander_x=WIDTH / 2)
+    tracker = PersonTracker(scene.estimate, stride=4, find_people=scene.find_people)
+    tracker.last_box = scene.box("performer")
+    for start in (0, 9):
+        keypoints, _ = await tracker.track(frames(start, 9))
+        assert followed(keypoints, scene) == {"performer"}
+
+
+async def test_where_nobody_is_detected_the_person_is_looked_for_in_the_whole_frame():
+    model = ScriptedModel()
+
+    async def nobody(frames_):
+        return [[] for _ in frames_]
+
+    tracker = PersonTracker(model.estimate, stride=4, find_people=nobody)
+    keypoints, _ = await tracker.track(frames(0, 9))
+    assert model.calls[0][0] == whole_frame(frames(0, 1)[0])
+    assert (keypoints[..., 2] == 0.9).all()
