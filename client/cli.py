@@ -1661,20 +1661,18 @@ def _pose_backend(weights: Path):
 
 
 def _person_finder(follow_detected: bool):
-    """The person detector's `find`, with which the pose service looks for the person to
+    """The pose service's person detector's `find`, with which it looks for the person to
     follow; None when not asked for."""
-    from pose_service.detector import load_detector
+    from pose_service.server import create_detector
     from pose_service.settings import PoseSettings
 
     if not follow_detected:
         return None
-    weights = PoseSettings.model_fields["detector_weights"].default
-    if not weights.is_file():
-        raise CLIError(
-            f"no person detector weights at {weights}: train it with `fitness train detector`, "
-            "or pass --no-follow-detected"
-        )
-    return load_detector(weights).find
+    try:
+        detector = create_detector(PoseSettings(backend="in_process", people_every=0))
+    except FileNotFoundError as error:
+        raise CLIError(str(error)) from error
+    return detector.find
 
 
 @index_app.command("build")

@@ -151,7 +151,7 @@ def decode(heatmaps: np.ndarray, method: Decoding = "dark") -> tuple[np.ndarray,
     # two pixels right and down, the quarter step's one.
     end = 2 if method == "dark" else 1
     px, py = coords[..., 0].astype(int), coords[..., 1].astype(int)
-    inside = (px > 1) & (px < w - end) & (py > 1) & (py < h - end) & (maxvals > 0)
+    inside = (px > 1) & (px < w - end) & (py > 1) & (py < h - end)
     batch, joint = np.nonzero(inside)
     if len(batch):
         refine = _dark_offsets if method == "dark" else _quarter_offsets
