@@ -343,6 +343,7 @@ def _gateway_errors() -> Iterator[None]:
 
 def _print_report(report: gateway_pb2.Report) -> None:
     """Prints the joint table, the reps table, the warnings and the feedback."""
+    from rich.markup import escape
     from rich.table import Table
 
     from gateway.feedback import joint_name
@@ -363,8 +364,10 @@ def _print_report(report: gateway_pb2.Report) -> None:
         for number, rep in enumerate(report.reps, start=1):
             scores = rep.scores
             worst = f"{joint_name(scores.worst_joint)} ({scores.worst_frame_index})"
-            cues = "\n".join(c.split(": ", 1)[-1] for c in scores.cues) or "-"
-            reps.add_row(str(number), f"{rep.seconds:.1f}", f"{scores.overall:.0f}", worst, cues)
+            cues = [escape(c.split(": ", 1)[-1]) for c in scores.cues]
+            cues += [f"[dim]{escape(c.split(': ', 1)[-1])}[/dim]" for c in scores.unjudged_cues]
+            row = (f"{rep.seconds:.1f}", f"{scores.overall:.0f}", worst, "\n".join(cues) or "-")
+            reps.add_row(str(number), *row)
         Console().print(reps)
     for warning in report.warnings:
         typer.echo(f"! {warning.message}")

@@ -7,7 +7,11 @@ where the index keeps them in 3D).
 For each rule, the reps of videos whose fault of the rule's name has a severity of at least
 `SEVERE` are the positives, the reps of clean videos of the same exercise the negatives; a
 rule's strength (how far past its threshold a rep is) ranks them, and the ROC AUC, the share of
-faulty reps the cue fires on and the share of clean reps it fires on are reported.
+faulty reps the cue fires on and the share of clean reps it fires on are reported. A cue not
+judged on a rep (its joints not seen, `scoring_service.cues.SEEN_CONFIDENCE`) neither fires
+nor ranks there: the AUC is over the reps where it is judged, reported with their share, and
+beside it the AUC over every rep with the unjudged ones ranked below all others (a cue
+withheld counts as a cue not given).
 """
 
 from __future__ import annotations
@@ -30,18 +34,23 @@ class RepCues:
 
     exercise: str
     faults: dict[str, float]
-    strengths: dict[str, float]
+    strengths: dict[str, float | None]  # None where the cue was not judged
 
 
 @dataclass(frozen=True)
 class CueResult:
-    """How one exercise's cue for one fault separates faulty reps from clean ones."""
+    """How one exercise's cue for one fault separates faulty reps from clean ones: counts,
+    AUC and firing shares over the reps where the cue was judged, the share of each that was,
+    and the AUC over every rep (unjudged ones ranked last; NaN where a side has no rep)."""
 
     exercise: str
     fault: str
     faulty_reps: int
     clean_reps: int
+    judged_faulty: float
+    judged_clean: float
     auc: float
+    auc_all_reps: float
     fires_on_faulty: float
     fires_on_clean: float
 
@@ -60,7 +69,7 @@ def measure_videos(
             rules = index.exercise.cues
             views = index.views
             for rep in index.reps.score(video.keypoints, video.timestamps, rules, views=views):
-                strengths = {cue.rule.fault: cue.strength for cue in rep.cues}
+                strengths = {c.rule.fault: c.strength if c.judged else None for c in rep.cues}
                 measured.append(RepCues(video.exercise, video.faults, strengths))
         if progress:
             progress(1)
@@ -68,7 +77,7 @@ def measure_videos(
 
 
 def cue_results(reps: list[RepCues]) -> list[CueResult]:
-    """One result per (exercise, fault) with faulty and clean reps, in order."""
+    """One result per (exercise, fault) with judged faulty and clean reps, in order."""
     results = []
     for exercise in sorted({rep.exercise for rep in reps}):
         own = [rep for rep in reps if rep.exercise == exercise]
@@ -77,39 +86,67 @@ def cue_results(reps: list[RepCues]) -> list[CueResult]:
             faulty = [rep for rep in own if rep.faults.get(fault, 0.0) >= SEVERE]
             if not faulty or not clean:
                 continue
-            positive = [rep.strengths[fault] for rep in faulty]
-            negative = [rep.strengths[fault] for rep in clean]
-            auc = roc_auc_score([1] * len(positive) + [0] * len(negative), positive + negative)
+            positive = _judged(faulty, fault)
+            negative = _judged(clean, fault)
+            unjudged = min(positive + negative, default=0.0) - 1.0
+            everyone = [
+                [unjudged if rep.strengths[fault] is None else rep.strengths[fault] for rep in reps]
+                for reps in (faulty, clean)
+            ]
             results.append(
                 CueResult(
                     exercise,
                     fault,
                     len(positive),
                     len(negative),
-                    float(auc),
-                    float(np.mean(np.array(positive) > 0)),
-                    float(np.mean(np.array(negative) > 0)),
+                    len(positive) / len(faulty),
+                    len(negative) / len(clean),
+                    _auc(positive, negative),
+                    _auc(*everyone),
+                    float(np.mean(np.array(positive) > 0)) if positive else 0.0,
+                    float(np.mean(np.array(negative) > 0)) if negative else 0.0,
                 )
             )
     return results
 
 
+def _judged(reps: list[RepCues], fault: str) -> list[float]:
+    return [strength for rep in reps if (strength := rep.strengths[fault]) is not None]
+
+
+def _auc(positive: list[float], negative: list[float]) -> float:
+    """ROC AUC of scores of positives against negatives; NaN where either is empty."""
+    if not positive or not negative:
+        return float("nan")
+    labels = [1] * len(positive) + [0] * len(negative)
+    return float(roc_auc_score(labels, positive + negative))
+
+
 def cues_table(results: list[CueResult]) -> str:
-    """A Markdown table, one row per (exercise, fault), and the mean AUC."""
+    """A Markdown table, one row per (exercise, fault), and the mean AUCs."""
     lines = [
-        f"| exercise | fault | reps with the fault (severity >= {SEVERE}) | clean reps "
-        "| ROC AUC | fires on faulty reps | fires on clean reps |",
-        "|---|---|---|---|---|---|---|",
+        f"| exercise | fault | judged reps with the fault (severity >= {SEVERE}) | judged clean "
+        "reps | ROC AUC, judged reps | fires on faulty reps | fires on clean reps "
+        "| ROC AUC, every rep |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
-            f"| {r.exercise} | {r.fault} | {r.faulty_reps} | {r.clean_reps} | {r.auc:.3f} "
-            f"| {100 * r.fires_on_faulty:.0f}% | {100 * r.fires_on_clean:.0f}% |"
+            f"| {r.exercise} | {r.fault} | {r.faulty_reps} ({100 * r.judged_faulty:.0f}%) "
+            f"| {r.clean_reps} ({100 * r.judged_clean:.0f}%) | {r.auc:.3f} "
+            f"| {100 * r.fires_on_faulty:.0f}% | {100 * r.fires_on_clean:.0f}% "
+            f"| {r.auc_all_reps:.3f} |"
         )
     if results:
-        mean = np.mean([r.auc for r in results])
-        at_least = sum(r.auc >= 0.9 for r in results)
+        measured = [r.auc for r in results if not np.isnan(r.auc)]
+        judged = np.mean(measured) if measured else float("nan")
+        every = np.mean([r.auc_all_reps for r in results])
         lines.append(
-            f"| **all** | mean AUC | | | {mean:.3f} | {at_least}/{len(results)} at 0.9+ | |"
+            f"| **all** | mean AUC | | | {judged:.3f} ({_at_least(results, 'auc')}) | | "
+            f"| {every:.3f} ({_at_least(results, 'auc_all_reps')}) |"
         )
     return "\n".join(lines)
+
+
+def _at_least(results: list[CueResult], auc: str, bar: float = 0.9) -> str:
+    return f"{sum(getattr(r, auc) >= bar for r in results)}/{len(results)} at {bar}+"

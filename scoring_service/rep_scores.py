@@ -72,6 +72,10 @@ class RepScore:
         """The words of the cues that fire, for the rep numbered `rep_number` (from 1)."""
         return [cue.words(rep_number) for cue in self.cues if cue.fires]
 
+    def unjudged_words(self, rep_number: int) -> list[str]:
+        """Why each cue not judged on the rep numbered `rep_number` was withheld, in words."""
+        return [cue.unjudged_words(rep_number) for cue in self.cues if not cue.judged]
+
 
 def resample(points: np.ndarray, timestamps: np.ndarray, rep: Rep) -> tuple[np.ndarray, np.ndarray]:
     """The rep's poses (L, K, 2) at `SAMPLES` instants evenly spread from its start to its end,
@@ -245,7 +249,8 @@ class RepReferences:
             scores = self.calibration.scores(deviations[None])[0]
             worst = int(np.argmin(scores))
             matched = candidates[match] if view is None else None
-            cues = measure_cues(rules, sampled, matched, typical)
+            confidence = keypoints[rep.start : rep.end + 1, :, 2].mean(axis=0)
+            cues = measure_cues(rules, sampled, matched, typical, confidence=confidence)
             scored.append(
                 RepScore(
                     rep,

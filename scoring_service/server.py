@@ -81,6 +81,7 @@ def rep_message(
         worst_frame_index=int(indices[rep.worst_frame]),
         deviations=rep.deviations.tolist(),
         cues=rep.cue_words(number),
+        unjudged_cues=rep.unjudged_words(number),
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 from common.fitness.v1 import common_pb2
 from common.skeleton import KEYPOINT_INDEX, NUM_KEYPOINTS
 from scoring_service.catalogue import load_catalogue
-from scoring_service.cues import CueRule, load_cue_rules, measure_cues
+from scoring_service.cues import SEEN_CONFIDENCE, CueRule, load_cue_rules, measure_cues
 from synth.exercises import FAULTS
 
 KNEE_RULE = CueRule(
@@ -22,6 +22,7 @@ KNEE_RULE = CueRule(
     by=15,
     words="rep {rep}: squat deeper: knee angle {value:.0f} degrees, reference {reference:.0f}",
 )
+SEEN = np.ones(NUM_KEYPOINTS)  # every keypoint seen clearly over the rep
 
 
 def bent_knees(degrees: float, samples: int = 4) -> np.ndarray:
@@ -42,17 +43,38 @@ def test_an_angle_is_measured_at_the_middle_joint_in_degrees():
 
 def test_a_rule_fires_past_its_threshold_and_names_the_rep_and_the_numbers():
     shallow, reference = bent_knees(125), bent_knees(90)
-    (cue,) = measure_cues((KNEE_RULE,), shallow, reference, {})
+    (cue,) = measure_cues((KNEE_RULE,), shallow, reference, {}, confidence=SEEN)
     assert cue.fires
     assert cue.strength == pytest.approx(125 - 90 - 15)
     assert cue.words(3) == "rep 3: squat deeper: knee angle 125 degrees, reference 90"
-    (close,) = measure_cues((KNEE_RULE,), bent_knees(100), reference, {})
+    (close,) = measure_cues((KNEE_RULE,), bent_knees(100), reference, {}, confidence=SEEN)
     assert not close.fires
+
+
+def test_a_rule_is_judged_only_where_every_joint_it_reads_was_seen():
+    shallow, reference = bent_knees(125), bent_knees(90)
+    for joint in ("left_hip", "right_knee", "left_ankle"):
+        confidence = SEEN.copy()
+        confidence[KEYPOINT_INDEX[joint]] = SEEN_CONFIDENCE - 0.01
+        (cue,) = measure_cues((KNEE_RULE,), shallow, reference, {}, confidence=confidence)
+        assert not cue.judged
+        assert not cue.fires
+        name = joint.replace("_", " ")
+        assert (
+            cue.unjudged_words(2)
+            == f"rep 2: shallow depth not judged: the {name} was not seen clearly"
+        )
+    confidence = SEEN.copy()
+    confidence[KEYPOINT_INDEX["nose"]] = 0.0  # a joint the rule does not read
+    confidence[KEYPOINT_INDEX["left_ankle"]] = SEEN_CONFIDENCE
+    (cue,) = measure_cues((KNEE_RULE,), shallow, reference, {}, confidence=confidence)
+    assert cue.judged
+    assert cue.fires
 
 
 def test_against_typical_compares_with_the_references_median_not_the_matched_rep():
     rule = CueRule(**{**KNEE_RULE.__dict__, "against": "typical"})
-    (cue,) = measure_cues((rule,), bent_knees(125), bent_knees(125), {rule: 90.0})
+    (cue,) = measure_cues((rule,), bent_knees(125), bent_knees(125), {rule: 90.0}, confidence=SEEN)
     assert cue.reference == 90.0
     assert cue.fires
 

@@ -307,3 +307,17 @@ async def test_a_shallow_rep_strays_further_than_a_full_one_and_gets_the_depth_c
     for number, rep_cues in enumerate(cues[1], 1):
         (words,) = rep_cues
         assert words.startswith(f"rep {number}: squat deeper: knee angle ")
+
+
+async def test_a_cue_on_a_joint_not_seen_is_withheld_and_the_rep_says_which_joint(stub):
+    keypoints = squat(40, depth=0.55, offset=(330.0, 430.0), scale=0.9, seed=7, reps=2)
+    keypoints[:, KEYPOINT_INDEX["left_ankle"], 2] = 0.35  # a guess: behind the other leg
+    message = request(keypoints, frame_indices=[3 * i for i in range(len(keypoints))])
+    message.fps = 30.0
+    response = await stub.Score(message, timeout=30)
+    assert len(response.reps) == 2
+    for number, rep in enumerate(response.reps, 1):
+        assert list(rep.cues) == []
+        assert list(rep.unjudged_cues) == [
+            f"rep {number}: shallow depth not judged: the left ankle was not seen clearly"
+        ]

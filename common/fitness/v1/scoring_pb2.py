@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from common.fitness.v1 import common_pb2 as fitness_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x66itness/v1/scoring.proto\x12\nfitness.v1\x1a\x17\x66itness/v1/common.proto\"\xa2\x01\n\x0cScoreRequest\x12\x13\n\x0b\x65xercise_id\x18\x01 \x01(\t\x12$\n\x05poses\x18\x02 \x03(\x0b\x32\x15.fitness.v1.FramePose\x12\x13\n\x0b\x66rame_width\x18\x03 \x01(\x05\x12\x14\n\x0c\x66rame_height\x18\x04 \x01(\x05\x12\x0e\n\x06scorer\x18\x05 \x01(\t\x12\x0b\n\x03\x66ps\x18\x06 \x01(\x01\x12\x0f\n\x07ongoing\x18\x07 \x01(\x08\"T\n\nJointScore\x12 \n\x05joint\x18\x01 \x01(\x0e\x32\x11.fitness.v1.Joint\x12\r\n\x05score\x18\x02 \x01(\x02\x12\x15\n\rrunning_score\x18\x03 \x01(\x02\"Z\n\nFrameScore\x12\x13\n\x0b\x66rame_index\x18\x01 \x01(\x03\x12&\n\x06joints\x18\x02 \x03(\x0b\x32\x16.fitness.v1.JointScore\x12\x0f\n\x07overall\x18\x03 \x01(\x02\"\xe3\x01\n\rScoreResponse\x12\x13\n\x0b\x65xercise_id\x18\x01 \x01(\t\x12&\n\x06\x66rames\x18\x02 \x03(\x0b\x32\x16.fitness.v1.FrameScore\x12&\n\x06joints\x18\x03 \x03(\x0b\x32\x16.fitness.v1.JointScore\x12\x0f\n\x07overall\x18\x04 \x01(\x02\x12\x0e\n\x06scorer\x18\x05 \x01(\t\x12\"\n\x04reps\x18\x06 \x03(\x0b\x32\x14.fitness.v1.RepScore\x12(\n\x0epreferred_view\x18\x07 \x01(\x0e\x32\x10.fitness.v1.View\"\xa0\x02\n\x08RepScore\x12\x19\n\x11start_frame_index\x18\x01 \x01(\x03\x12\x18\n\x10turn_frame_index\x18\x02 \x01(\x03\x12\x17\n\x0f\x65nd_frame_index\x18\x03 \x01(\x03\x12\x0f\n\x07seconds\x18\x04 \x01(\x01\x12\x17\n\x0frange_of_motion\x18\x05 \x01(\x02\x12&\n\x06joints\x18\x06 \x03(\x0b\x32\x16.fitness.v1.JointScore\x12\x0f\n\x07overall\x18\x07 \x01(\x02\x12&\n\x0bworst_joint\x18\x08 \x01(\x0e\x32\x11.fitness.v1.Joint\x12\x19\n\x11worst_frame_index\x18\t \x01(\x03\x12\x12\n\ndeviations\x18\n \x03(\x02\x12\x0c\n\x04\x63ues\x18\x0b \x03(\t\"\x16\n\x14ListExercisesRequest\"\xbd\x01\n\x15ListExercisesResponse\x12\'\n\texercises\x18\x01 \x03(\x0b\x32\x14.fitness.v1.Exercise\x12G\n\x0bunavailable\x18\x02 \x03(\x0b\x32\x32.fitness.v1.ListExercisesResponse.UnavailableEntry\x1a\x32\n\x10UnavailableEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x32\xa4\x01\n\x0eKeypointScorer\x12<\n\x05Score\x12\x18.fitness.v1.ScoreRequest\x1a\x19.fitness.v1.ScoreResponse\x12T\n\rListExercises\x12 .fitness.v1.ListExercisesRequest\x1a!.fitness.v1.ListExercisesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x66itness/v1/scoring.proto\x12\nfitness.v1\x1a\x17\x66itness/v1/common.proto\"\xa2\x01\n\x0cScoreRequest\x12\x13\n\x0b\x65xercise_id\x18\x01 \x01(\t\x12$\n\x05poses\x18\x02 \x03(\x0b\x32\x15.fitness.v1.FramePose\x12\x13\n\x0b\x66rame_width\x18\x03 \x01(\x05\x12\x14\n\x0c\x66rame_height\x18\x04 \x01(\x05\x12\x0e\n\x06scorer\x18\x05 \x01(\t\x12\x0b\n\x03\x66ps\x18\x06 \x01(\x01\x12\x0f\n\x07ongoing\x18\x07 \x01(\x08\"T\n\nJointScore\x12 \n\x05joint\x18\x01 \x01(\x0e\x32\x11.fitness.v1.Joint\x12\r\n\x05score\x18\x02 \x01(\x02\x12\x15\n\rrunning_score\x18\x03 \x01(\x02\"Z\n\nFrameScore\x12\x13\n\x0b\x66rame_index\x18\x01 \x01(\x03\x12&\n\x06joints\x18\x02 \x03(\x0b\x32\x16.fitness.v1.JointScore\x12\x0f\n\x07overall\x18\x03 \x01(\x02\"\xe3\x01\n\rScoreResponse\x12\x13\n\x0b\x65xercise_id\x18\x01 \x01(\t\x12&\n\x06\x66rames\x18\x02 \x03(\x0b\x32\x16.fitness.v1.FrameScore\x12&\n\x06joints\x18\x03 \x03(\x0b\x32\x16.fitness.v1.JointScore\x12\x0f\n\x07overall\x18\x04 \x01(\x02\x12\x0e\n\x06scorer\x18\x05 \x01(\t\x12\"\n\x04reps\x18\x06 \x03(\x0b\x32\x14.fitness.v1.RepScore\x12(\n\x0epreferred_view\x18\x07 \x01(\x0e\x32\x10.fitness.v1.View\"\xb7\x02\n\x08RepScore\x12\x19\n\x11start_frame_index\x18\x01 \x01(\x03\x12\x18\n\x10turn_frame_index\x18\x02 \x01(\x03\x12\x17\n\x0f\x65nd_frame_index\x18\x03 \x01(\x03\x12\x0f\n\x07seconds\x18\x04 \x01(\x01\x12\x17\n\x0frange_of_motion\x18\x05 \x01(\x02\x12&\n\x06joints\x18\x06 \x03(\x0b\x32\x16.fitness.v1.JointScore\x12\x0f\n\x07overall\x18\x07 \x01(\x02\x12&\n\x0bworst_joint\x18\x08 \x01(\x0e\x32\x11.fitness.v1.Joint\x12\x19\n\x11worst_frame_index\x18\t \x01(\x03\x12\x12\n\ndeviations\x18\n \x03(\x02\x12\x0c\n\x04\x63ues\x18\x0b \x03(\t\x12\x15\n\runjudged_cues\x18\x0c \x03(\t\"\x16\n\x14ListExercisesRequest\"\xbd\x01\n\x15ListExercisesResponse\x12\'\n\texercises\x18\x01 \x03(\x0b\x32\x14.fitness.v1.Exercise\x12G\n\x0bunavailable\x18\x02 \x03(\x0b\x32\x32.fitness.v1.ListExercisesResponse.UnavailableEntry\x1a\x32\n\x10UnavailableEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x32\xa4\x01\n\x0eKeypointScorer\x12<\n\x05Score\x12\x18.fitness.v1.ScoreRequest\x1a\x19.fitness.v1.ScoreResponse\x12T\n\rListExercises\x12 .fitness.v1.ListExercisesRequest\x1a!.fitness.v1.ListExercisesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,13 +43,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SCORERESPONSE']._serialized_start=409
   _globals['_SCORERESPONSE']._serialized_end=636
   _globals['_REPSCORE']._serialized_start=639
-  _globals['_REPSCORE']._serialized_end=927
-  _globals['_LISTEXERCISESREQUEST']._serialized_start=929
-  _globals['_LISTEXERCISESREQUEST']._serialized_end=951
-  _globals['_LISTEXERCISESRESPONSE']._serialized_start=954
-  _globals['_LISTEXERCISESRESPONSE']._serialized_end=1143
-  _globals['_LISTEXERCISESRESPONSE_UNAVAILABLEENTRY']._serialized_start=1093
-  _globals['_LISTEXERCISESRESPONSE_UNAVAILABLEENTRY']._serialized_end=1143
-  _globals['_KEYPOINTSCORER']._serialized_start=1146
-  _globals['_KEYPOINTSCORER']._serialized_end=1310
+  _globals['_REPSCORE']._serialized_end=950
+  _globals['_LISTEXERCISESREQUEST']._serialized_start=952
+  _globals['_LISTEXERCISESREQUEST']._serialized_end=974
+  _globals['_LISTEXERCISESRESPONSE']._serialized_start=977
+  _globals['_LISTEXERCISESRESPONSE']._serialized_end=1166
+  _globals['_LISTEXERCISESRESPONSE_UNAVAILABLEENTRY']._serialized_start=1116
+  _globals['_LISTEXERCISESRESPONSE_UNAVAILABLEENTRY']._serialized_end=1166
+  _globals['_KEYPOINTSCORER']._serialized_start=1169
+  _globals['_KEYPOINTSCORER']._serialized_end=1333
 # @@protoc_insertion_point(module_scope)

@@ -64,7 +64,7 @@ class ScoreResponse(_message.Message):
     def __init__(self, exercise_id: _Optional[str] = ..., frames: _Optional[_Iterable[_Union[FrameScore, _Mapping]]] = ..., joints: _Optional[_Iterable[_Union[JointScore, _Mapping]]] = ..., overall: _Optional[float] = ..., scorer: _Optional[str] = ..., reps: _Optional[_Iterable[_Union[RepScore, _Mapping]]] = ..., preferred_view: _Optional[_Union[_common_pb2.View, str]] = ...) -> None: ...
 
 class RepScore(_message.Message):
-    __slots__ = ("start_frame_index", "turn_frame_index", "end_frame_index", "seconds", "range_of_motion", "joints", "overall", "worst_joint", "worst_frame_index", "deviations", "cues")
+    __slots__ = ("start_frame_index", "turn_frame_index", "end_frame_index", "seconds", "range_of_motion", "joints", "overall", "worst_joint", "worst_frame_index", "deviations", "cues", "unjudged_cues")
     START_FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
     TURN_FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
     END_FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
@@ -76,6 +76,7 @@ class RepScore(_message.Message):
     WORST_FRAME_INDEX_FIELD_NUMBER: _ClassVar[int]
     DEVIATIONS_FIELD_NUMBER: _ClassVar[int]
     CUES_FIELD_NUMBER: _ClassVar[int]
+    UNJUDGED_CUES_FIELD_NUMBER: _ClassVar[int]
     start_frame_index: int
     turn_frame_index: int
     end_frame_index: int
@@ -87,7 +88,8 @@ class RepScore(_message.Message):
     worst_frame_index: int
     deviations: _containers.RepeatedScalarFieldContainer[float]
     cues: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, start_frame_index: _Optional[int] = ..., turn_frame_index: _Optional[int] = ..., end_frame_index: _Optional[int] = ..., seconds: _Optional[float] = ..., range_of_motion: _Optional[float] = ..., joints: _Optional[_Iterable[_Union[JointScore, _Mapping]]] = ..., overall: _Optional[float] = ..., worst_joint: _Optional[_Union[_common_pb2.Joint, str]] = ..., worst_frame_index: _Optional[int] = ..., deviations: _Optional[_Iterable[float]] = ..., cues: _Optional[_Iterable[str]] = ...) -> None: ...
+    unjudged_cues: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, start_frame_index: _Optional[int] = ..., turn_frame_index: _Optional[int] = ..., end_frame_index: _Optional[int] = ..., seconds: _Optional[float] = ..., range_of_motion: _Optional[float] = ..., joints: _Optional[_Iterable[_Union[JointScore, _Mapping]]] = ..., overall: _Optional[float] = ..., worst_joint: _Optional[_Union[_common_pb2.Joint, str]] = ..., worst_frame_index: _Optional[int] = ..., deviations: _Optional[_Iterable[float]] = ..., cues: _Optional[_Iterable[str]] = ..., unjudged_cues: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListExercisesRequest(_message.Message):
     __slots__ = ()

@@ -1,0 +1,47 @@
+"""Cue evaluation: AUC over the reps where a cue was judged, and over every rep."""
+
+from __future__ import annotations
+
+import pytest
+
+from scoring_service.evaluate_cues import RepCues, cue_results, cues_table
+
+
+def rep(severity: float, strength: float | None) -> RepCues:
+    """A squat rep with the shallow-depth fault at `severity`, its cue's strength (None: not
+    judged)."""
+    faults = {"shallow_depth": severity} if severity else {}
+    return RepCues("BodyWeightSquats", faults, {"shallow_depth": strength})
+
+
+def test_the_auc_is_over_judged_reps_and_unjudged_ones_rank_last_over_every_rep():
+    reps = [
+        rep(0.8, 5.0),
+        rep(0.8, 3.0),
+        rep(0.8, None),  # a faulty rep whose cue was withheld
+        rep(0.2, 9.0),  # too mild to count either way
+        rep(0.0, -4.0),
+        rep(0.0, -2.0),
+        rep(0.0, None),
+        rep(0.0, None),
+    ]
+    (result,) = cue_results(reps)
+    assert (result.faulty_reps, result.clean_reps) == (2, 2)
+    assert result.judged_faulty == pytest.approx(2 / 3)
+    assert result.judged_clean == pytest.approx(2 / 4)
+    assert result.auc == 1.0
+    # 2 faulty reps above all 4 clean (8 pairs); the withheld one ties the 2 withheld clean
+    # reps (half a pair each) and is below the 2 judged ones.
+    assert result.auc_all_reps == pytest.approx((8 + 2 * 0.5) / 12)
+    assert (result.fires_on_faulty, result.fires_on_clean) == (1.0, 0.0)
+    table = cues_table([result])
+    assert "| BodyWeightSquats | shallow_depth | 2 (67%) | 2 (50%) | 1.000 |" in table
+    assert "| 0.750 (0/1 at 0.9+) |" in table
+
+
+def test_a_cue_never_judged_on_one_side_has_no_auc_over_judged_reps():
+    (result,) = cue_results([rep(0.8, None), rep(0.0, -1.0)])
+    assert result.faulty_reps == 0
+    assert result.auc != result.auc  # NaN
+    assert result.auc_all_reps == 0.0
+    assert "nan (0/1 at 0.9+)" in cues_table([result])
