@@ -159,10 +159,10 @@ class LiveOverlay:
         if self.keypoints is not None:
             draw_skeleton(image, self.keypoints, joint_colors=self.colors)
         head = f"{self.exercise or 'recognising...'}  reps {self.reps}"
-        label(image, f"{head}  {self.latency * 1000:.0f} ms, {self.dropped} dropped")
-        for line, text in enumerate((self.cue, self.warning), start=1):
+        line = label(image, f"{head}  {self.latency * 1000:.0f} ms, {self.dropped} dropped")
+        for text in (self.cue, self.warning):
             if text:
-                label(image, text, line=line)
+                line = label(image, text, line=line)
         return image
 
 

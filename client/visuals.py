@@ -68,21 +68,41 @@ def annotate_video(video: Path, report: gateway_pb2.Report, out: Path) -> Path:
                     draw_skeleton(image, current_pose, joint_colors=colors)
                 done = sum(rep.end_frame_index <= frame.index for rep in report.reps)
                 text = headline if not scores else f"{headline}  {overall_so_far:.0f}/100"
-                label(image, f"{text}  rep {done}/{len(report.reps)}" if report.reps else text)
+                if report.reps:
+                    text += f"  rep {done}/{len(report.reps)}"
+                line = label(image, text)
                 cues = report.reps[done - 1].scores.cues if done else []
                 if cues:
-                    label(image, cues[0], line=1)
+                    label(image, cues[0], line=line)
                 writer.write(image)
     return out
 
 
-def label(image: np.ndarray, text: str, line: int = 0) -> None:
-    """White text on a black box in the top-left corner, `line` boxes down."""
+def label(image: np.ndarray, text: str, line: int = 0) -> int:
+    """White text on black boxes in the top-left corner, from `line` boxes down, wrapped at
+    word breaks to the image's width; returns the line under the last one drawn."""
     scale = max(0.5, min(image.shape[:2]) / 600)
-    (width, height), _ = cv2.getTextSize(text, _FONT, scale, 1)
-    top = line * (height + 16)
-    cv2.rectangle(image, (0, top), (width + 16, top + height + 16), (0, 0, 0), -1)
-    cv2.putText(image, text, (8, top + height + 8), _FONT, scale, (255, 255, 255), 1, cv2.LINE_AA)
+    for part in _wrapped(text, image.shape[1] - 16, scale):
+        (width, height), _ = cv2.getTextSize(part, _FONT, scale, 1)
+        top = line * (height + 16)
+        cv2.rectangle(image, (0, top), (width + 16, top + height + 16), (0, 0, 0), -1)
+        cv2.putText(
+            image, part, (8, top + height + 8), _FONT, scale, (255, 255, 255), 1, cv2.LINE_AA
+        )
+        line += 1
+    return line
+
+
+def _wrapped(text: str, width: int, scale: float) -> list[str]:
+    """`text` in lines of whole words each at most `width` pixels wide (a longer word alone)."""
+    lines: list[str] = []
+    for word in text.split():
+        joined = f"{lines[-1]} {word}" if lines else word
+        if lines and cv2.getTextSize(joined, _FONT, scale, 1)[0][0] <= width:
+            lines[-1] = joined
+        else:
+            lines.append(word)
+    return lines
 
 
 _REP_SHADE = (120, 160, 220)

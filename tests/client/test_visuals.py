@@ -4,9 +4,10 @@ for reports with and without scores."""
 from __future__ import annotations
 
 import cv2
+import numpy as np
 
 from client.cli import _exercise_line
-from client.visuals import annotate_video
+from client.visuals import annotate_video, label
 from common.fitness.v1 import common_pb2, gateway_pb2
 from common.video import VideoReader, probe_video
 from tests.common.clips import write_clip
@@ -75,7 +76,7 @@ def test_the_plot_shades_each_rep(tmp_path):
 
 def test_the_annotated_video_shows_the_last_finished_rep_s_cue(tmp_path):
     video = tmp_path / "clip.mp4"
-    write_clip(video, frames=8, fps=10)
+    write_clip(video, frames=8, fps=10, width=320, height=240)
     report = gateway_pb2.Report(
         file_name="clip.mp4", exercise=gateway_pb2.ExerciseRecognized(exercise_id="Lunges")
     )
@@ -85,6 +86,16 @@ def test_the_annotated_video_shows_the_last_finished_rep_s_cue(tmp_path):
     cued = annotate_video(video, report, tmp_path / "cued.mp4")
     with VideoReader(plain) as before, VideoReader(cued) as after:
         pairs = list(zip(before, after, strict=True))
-    line = slice(40, 80)  # the second label line, under the headline
+    line = slice(33, 80)  # the label lines under the headline's (32 pixels high here)
     assert all(abs(a.image[line].astype(int) - b.image[line]).max() < 40 for a, b in pairs[:3])
     assert any(abs(a.image[line].astype(int) - b.image[line]).max() > 100 for a, b in pairs[3:])
+
+
+def test_a_label_wider_than_the_frame_is_wrapped_onto_lines_that_fit():
+    image = np.zeros((240, 200, 3), np.uint8)
+    cue = "rep 3: go lower: elbow angle 63 degrees at the bottom, reference 42"
+    next_line = label(image, cue, line=1)
+    assert next_line >= 4  # three lines or more under the headline's
+    assert image[:, -6:].max() == 0  # no text runs off the right edge
+    assert image[:20].max() == 0  # the headline's line is left free
+    assert label(np.zeros((240, 200, 3), np.uint8), "PushUps") == 1
