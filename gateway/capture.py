@@ -10,7 +10,9 @@ Checked on the poses the pose service found (frames where nobody was found are l
   hips against its torso length (median over frames) tells a side view (narrow) from a front
   or back one (wide); between the two thresholds nothing is said;
 - other people in view in at least `OTHERS_SHARE` of the frames the pose service checked for
-  them (its person detector; at least `MIN_CHECKED_FRAMES` of them).
+  them (its person detector; at least `MIN_CHECKED_FRAMES` of them);
+- joints hidden from the camera in at least `HIDDEN_SHARE` of the reps: the scoring service
+  withheld a form cue there because a joint it reads was not seen (each such rep names them).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ SIDE_WIDTH_RATIO = 0.25
 FRONT_WIDTH_RATIO = 0.35
 MIN_VIEW_FRAMES = 5
 OTHERS_SHARE = 0.3
+HIDDEN_SHARE = 0.5
 MIN_CHECKED_FRAMES = 2
 _TORSO = [
     KEYPOINT_INDEX[name] for name in ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
@@ -163,4 +166,16 @@ def capture_warnings(
                 "position to the start position again.",
             )
         )
+    if reps:
+        hidden = sum(bool(rep.scores.unjudged_cues) for rep in reps)
+        if hidden >= HIDDEN_SHARE * len(reps):
+            warnings.append(
+                gateway_pb2.CaptureWarning(
+                    kind=Kind.KIND_JOINTS_HIDDEN,
+                    message=f"Joints the form cues read were hidden in {hidden} of {len(reps)} "
+                    "reps (behind your body or something in front of you), so those cues were "
+                    "not judged there (each rep names the joints): film from where they show, "
+                    "with nothing between you and the camera.",
+                )
+            )
     return warnings

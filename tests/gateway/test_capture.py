@@ -1,5 +1,6 @@
 """Capture checks: feet or head out of the frame, a person too small, no full rep, a view the
-exercise cannot be judged from, other people in view; a well filmed video gets no warning."""
+exercise cannot be judged from, other people in view, joints hidden in most reps; a well filmed
+video gets no warning."""
 
 from __future__ import annotations
 
@@ -138,3 +139,17 @@ def test_others_on_few_checked_frames_or_too_few_frames_checked_say_nothing():
     assert capture_warnings(rarely, WIDTH, HEIGHT, ONE_REP) == []
     once = with_others(as_poses(person(30)), crowded=[0], checked=[0])
     assert capture_warnings(once, WIDTH, HEIGHT, ONE_REP) == []
+
+
+def test_cues_withheld_on_hidden_joints_in_half_the_reps_are_warned_with_a_fix():
+    poses = as_poses(person())
+    reps = [gateway_pb2.Rep(start_frame_index=i, turn_frame_index=i + 1, end_frame_index=i + 2)
+            for i in range(0, 8, 2)]  # fmt: skip
+    hidden = "rep {}: short step not judged: the left ankle was not seen clearly"
+    reps[1].scores.unjudged_cues.append(hidden.format(2))
+    assert capture_warnings(poses, WIDTH, HEIGHT, reps) == []  # one rep of four
+    reps[3].scores.unjudged_cues.append(hidden.format(4))
+    [warning] = capture_warnings(poses, WIDTH, HEIGHT, reps)
+    assert warning.kind == Kind.KIND_JOINTS_HIDDEN
+    assert warning.message.startswith("Joints the form cues read were hidden in 2 of 4 reps")
+    assert "nothing between you and the camera" in warning.message
