@@ -52,7 +52,7 @@ the faults' cues with at least 70% of reps judged (README, "Form cues").
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,13 +200,6 @@ class Cue:
     def fires(self) -> bool:
         return self.judged and self.strength > 0
 
-    def unjudged_words(self, rep_number: int) -> str:
-        """Why the cue was withheld on the rep numbered `rep_number`, naming the unseen joints."""
-        joints = " and ".join(KEYPOINT_NAMES[k].replace("_", " ") for k in self.unseen)
-        fault = self.rule.fault.replace("_", " ")
-        verb = "was" if len(self.unseen) == 1 else "were"
-        return f"rep {rep_number}: {fault} not judged: the {joints} {verb} not seen clearly"
-
     def words(self, rep_number: int) -> str:
         return self.rule.words.format(
             rep=rep_number,
@@ -238,6 +231,23 @@ def measure_cues(
         excess = value - expected if rule.fires == "above" else expected - value
         cues.append(Cue(rule, value, expected, excess - rule.by, unseen))
     return cues
+
+
+def unjudged_words(cues: Sequence[Cue], rep_number: int) -> list[str]:
+    """Why the cues not judged on the rep numbered `rep_number` were withheld, in words: a line
+    per set of joints not seen, naming the faults not judged for it."""
+    faults: dict[tuple[int, ...], list[str]] = {}
+    for cue in cues:
+        if not cue.judged:
+            faults.setdefault(cue.unseen, []).append(cue.rule.fault.replace("_", " "))
+    lines = []
+    for unseen, names in faults.items():
+        joints = " and ".join(KEYPOINT_NAMES[k].replace("_", " ") for k in unseen)
+        verb = "was" if len(unseen) == 1 else "were"
+        lines.append(
+            f"rep {rep_number}: {', '.join(names)} not judged: the {joints} {verb} not seen clearly"
+        )
+    return lines
 
 
 def load_cue_rules(exercise_id: str, folder: Path = CUES_DIR) -> tuple[CueRule, ...]:

@@ -36,7 +36,7 @@ from typing import Self
 import numpy as np
 
 from common.skeleton import FLIP_INDEX
-from scoring_service.cues import Cue, CueRule, measure_cues
+from scoring_service.cues import Cue, CueRule, measure_cues, unjudged_words
 from scoring_service.reps import Rep, RepCounter, filled
 from scoring_service.scorers import Calibration
 from scoring_service.views import REFERENCE_FPS, ViewScorer
@@ -74,7 +74,7 @@ class RepScore:
 
     def unjudged_words(self, rep_number: int) -> list[str]:
         """Why each cue not judged on the rep numbered `rep_number` was withheld, in words."""
-        return [cue.unjudged_words(rep_number) for cue in self.cues if not cue.judged]
+        return unjudged_words(self.cues, rep_number)
 
 
 def resample(points: np.ndarray, timestamps: np.ndarray, rep: Rep) -> tuple[np.ndarray, np.ndarray]:

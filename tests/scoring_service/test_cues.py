@@ -10,7 +10,13 @@ import pytest
 from common.fitness.v1 import common_pb2
 from common.skeleton import KEYPOINT_INDEX, NUM_KEYPOINTS
 from scoring_service.catalogue import load_catalogue
-from scoring_service.cues import SEEN_CONFIDENCE, CueRule, load_cue_rules, measure_cues
+from scoring_service.cues import (
+    SEEN_CONFIDENCE,
+    CueRule,
+    load_cue_rules,
+    measure_cues,
+    unjudged_words,
+)
 from synth.exercises import FAULTS
 
 KNEE_RULE = CueRule(
@@ -60,16 +66,39 @@ def test_a_rule_is_judged_only_where_every_joint_it_reads_was_seen():
         assert not cue.judged
         assert not cue.fires
         name = joint.replace("_", " ")
-        assert (
-            cue.unjudged_words(2)
-            == f"rep 2: shallow depth not judged: the {name} was not seen clearly"
-        )
+        assert unjudged_words([cue], 2) == [
+            f"rep 2: shallow depth not judged: the {name} was not seen clearly"
+        ]
     confidence = SEEN.copy()
     confidence[KEYPOINT_INDEX["nose"]] = 0.0  # a joint the rule does not read
     confidence[KEYPOINT_INDEX["left_ankle"]] = SEEN_CONFIDENCE
     (cue,) = measure_cues((KNEE_RULE,), shallow, reference, {}, confidence=confidence)
     assert cue.judged
     assert cue.fires
+
+
+def test_cues_withheld_for_the_same_joints_share_one_line_of_words():
+    lean = CueRule(
+        **{
+            **KNEE_RULE.__dict__,
+            "fault": "forward_lean",
+            "measure": "lean",
+            "joints": ("hip", "knee"),
+        }
+    )
+    step = CueRule(
+        **{**KNEE_RULE.__dict__, "fault": "short_step", "measure": "spread", "joints": ("ankle",)}
+    )
+    confidence = SEEN.copy()
+    confidence[[KEYPOINT_INDEX["left_ankle"], KEYPOINT_INDEX["right_ankle"]]] = 0.1
+    cues = measure_cues(
+        (KNEE_RULE, lean, step), bent_knees(125), bent_knees(90), {}, confidence=confidence
+    )
+    assert [cue.judged for cue in cues] == [False, True, False]
+    assert unjudged_words(cues, 4) == [
+        "rep 4: shallow depth, short step not judged: the left ankle and right ankle were not "
+        "seen clearly"
+    ]
 
 
 def test_against_typical_compares_with_the_references_median_not_the_matched_rep():
