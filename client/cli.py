@@ -364,8 +364,8 @@ def _print_report(report: gateway_pb2.Report) -> None:
         for number, rep in enumerate(report.reps, start=1):
             scores = rep.scores
             worst = f"{joint_name(scores.worst_joint)} ({scores.worst_frame_index})"
-            cues = [escape(c.split(": ", 1)[-1]) for c in scores.cues]
-            cues += [f"[dim]{escape(c.split(': ', 1)[-1])}[/dim]" for c in scores.unjudged_cues]
+            cues = [escape(_without_rep(cue)) for cue in scores.cues]
+            cues += [f"[dim]{escape(_without_rep(cue))}[/dim]" for cue in scores.unjudged_cues]
             row = (f"{rep.seconds:.1f}", f"{scores.overall:.0f}", worst, "\n".join(cues) or "-")
             reps.add_row(str(number), *row)
         Console().print(reps)
@@ -373,6 +373,11 @@ def _print_report(report: gateway_pb2.Report) -> None:
         typer.echo(f"! {warning.message}")
     for line in report.feedback:
         typer.echo(f"- {line}")
+
+
+def _without_rep(cue: str) -> str:
+    """A cue's words without the "rep N: " they start with (the table has a rep column)."""
+    return cue.split(": ", 1)[-1]
 
 
 def _write_report_files(
@@ -471,7 +476,7 @@ def live(
         elif kind == "rep":
             scores = event.rep.rep.scores
             worst = f"worst: {joint_name(scores.worst_joint)}" if scores.joints else ""
-            cue = scores.cues[0].split(": ", 1)[-1] if scores.cues else ""
+            cue = _without_rep(scores.cues[0]) if scores.cues else ""
             words = "; ".join(part for part in (worst, cue) if part)
             typer.echo(f"rep {event.rep.count}: {scores.overall:.0f}/100  {words}")
         elif kind == "warning":

@@ -65,6 +65,11 @@ SIDES = ("left", "right")
 SEEN_CONFIDENCE = 0.4
 
 
+def _keypoint_names(joint: str) -> tuple[str, ...]:
+    """The keypoint names a rule's joint stands for: itself, or its left and right."""
+    return (joint,) if joint in KEYPOINT_INDEX else tuple(f"{side}_{joint}" for side in SIDES)
+
+
 def _point(poses: np.ndarray, side: str, joint: str) -> np.ndarray:
     return poses[:, KEYPOINT_INDEX[f"{side}_{joint}"]]
 
@@ -157,18 +162,13 @@ class CueRule:
         if self.fires not in ("above", "below"):
             raise ValueError(f"cue {self.fault!r}: fires must be 'above' or 'below'")
         for joint in self.joints:
-            if joint not in KEYPOINT_INDEX and f"left_{joint}" not in KEYPOINT_INDEX:
+            if not all(name in KEYPOINT_INDEX for name in _keypoint_names(joint)):
                 raise ValueError(f"cue {self.fault!r}: unknown joint {joint!r}")
 
     @property
     def keypoints(self) -> tuple[int, ...]:
         """Indices of the keypoints the rule reads (a joint named without a side: both)."""
-        names = [
-            name
-            for joint in self.joints
-            for name in ((joint,) if joint in KEYPOINT_INDEX else (f"{s}_{joint}" for s in SIDES))
-        ]
-        return tuple(KEYPOINT_INDEX[name] for name in names)
+        return tuple(KEYPOINT_INDEX[name] for j in self.joints for name in _keypoint_names(j))
 
     def value(self, poses: np.ndarray) -> float:
         """The rule's measure of poses (L, K, 2), summed up over the rep."""
