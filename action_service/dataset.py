@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -48,6 +49,13 @@ class VideoEntry:
 
     path: str
     label: int
+
+
+def performer_of(video: str, exercise: str) -> str:
+    """Who performed a video: its exercise and UCF101 group ("..._g08_c02": a group is one
+    performer), else the video itself."""
+    found = re.search(r"_g(\d+)_c\d+", video)
+    return f"{exercise}/g{found.group(1)}" if found else video
 
 
 def read_classes(root: Path) -> list[str]:

@@ -12,6 +12,11 @@ judged on a rep (its joints not seen, `scoring_service.cues.SEEN_CONFIDENCE`) ne
 nor ranks there: the AUC is over the reps where it is judged, reported with their share, and
 beside it the AUC over every rep with the unjudged ones ranked below all others (a cue
 withheld counts as a cue not given).
+
+A few performers make a set (the fault set: six an exercise), and one performer's reps move
+an AUC a long way, so each judged AUC comes with a 90% interval: the percentiles of the AUC
+over the performers drawn again with replacement (`RESAMPLES` times, each performer's reps
+kept together; a cluster bootstrap).
 """
 
 from __future__ import annotations
@@ -26,13 +31,17 @@ from scoring_service.index import ExerciseIndex
 from scoring_service.keypoint_dataset import VideoKeypoints
 
 SEVERE = 0.5
+INTERVAL = 0.9
+RESAMPLES = 1000
 
 
 @dataclass(frozen=True)
 class RepCues:
-    """One rep's cue strengths by fault name, with its video's exercise and fault labels."""
+    """One rep's cue strengths by fault name, with its video's exercise, performer and fault
+    labels."""
 
     exercise: str
+    performer: str
     faults: dict[str, float]
     strengths: dict[str, float | None]  # None where the cue was not judged
 
@@ -41,7 +50,8 @@ class RepCues:
 class CueResult:
     """How one exercise's cue for one fault separates faulty reps from clean ones: counts,
     AUC and firing shares over the reps where the cue was judged, the share of each that was,
-    and the AUC over every rep (unjudged ones ranked last; NaN where a side has no rep)."""
+    the AUC's `INTERVAL` over performers drawn again, and the AUC over every rep (unjudged ones
+    ranked last; NaN where a side has no rep)."""
 
     exercise: str
     fault: str
@@ -50,6 +60,7 @@ class CueResult:
     judged_faulty: float
     judged_clean: float
     auc: float
+    auc_interval: tuple[float, float]
     auc_all_reps: float
     fires_on_faulty: float
     fires_on_clean: float
@@ -70,7 +81,7 @@ def measure_videos(
             views = index.views
             for rep in index.reps.score(video.keypoints, video.timestamps, rules, views=views):
                 strengths = {c.rule.fault: c.strength if c.judged else None for c in rep.cues}
-                measured.append(RepCues(video.exercise, video.faults, strengths))
+                measured.append(RepCues(video.exercise, video.performer, video.faults, strengths))
         if progress:
             progress(1)
     return measured
@@ -102,6 +113,7 @@ def cue_results(reps: list[RepCues]) -> list[CueResult]:
                     len(positive) / len(faulty),
                     len(negative) / len(clean),
                     _auc(positive, negative),
+                    _auc_interval(faulty, clean, fault),
                     _auc(*everyone),
                     float(np.mean(np.array(positive) > 0)) if positive else 0.0,
                     float(np.mean(np.array(negative) > 0)) if negative else 0.0,
@@ -122,18 +134,43 @@ def _auc(positive: list[float], negative: list[float]) -> float:
     return float(roc_auc_score(labels, positive + negative))
 
 
+def _auc_interval(faulty: list[RepCues], clean: list[RepCues], fault: str) -> tuple[float, float]:
+    """The `INTERVAL` of the AUC over judged reps when the performers are drawn again with
+    replacement, each with all their reps; NaN where no draw has both sides."""
+    judged: dict[str, tuple[list[float], list[float]]] = {}
+    for side, reps in enumerate((faulty, clean)):
+        for rep in reps:
+            if (strength := rep.strengths[fault]) is not None:
+                judged.setdefault(rep.performer, ([], []))[side].append(strength)
+    if not judged:
+        return float("nan"), float("nan")
+    performers = list(judged.values())
+    rng = np.random.default_rng(0)
+    aucs = []
+    for _ in range(RESAMPLES):
+        drawn = [performers[n] for n in rng.integers(len(performers), size=len(performers))]
+        auc = _auc([s for p in drawn for s in p[0]], [s for p in drawn for s in p[1]])
+        if not np.isnan(auc):
+            aucs.append(auc)
+    if not aucs:
+        return float("nan"), float("nan")
+    low, high = np.quantile(aucs, [(1 - INTERVAL) / 2, (1 + INTERVAL) / 2])
+    return float(low), float(high)
+
+
 def cues_table(results: list[CueResult]) -> str:
     """A Markdown table, one row per (exercise, fault), and the mean AUCs."""
     lines = [
         f"| exercise | fault | judged reps with the fault (severity >= {SEVERE}) | judged clean "
-        "reps | ROC AUC, judged reps | fires on faulty reps | fires on clean reps "
-        "| ROC AUC, every rep |",
-        "|---|---|---|---|---|---|---|---|",
+        f"reps | ROC AUC, judged reps | its {100 * INTERVAL:.0f}% interval over performers "
+        "| fires on faulty reps | fires on clean reps | ROC AUC, every rep |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r.exercise} | {r.fault} | {r.faulty_reps} ({100 * r.judged_faulty:.0f}%) "
             f"| {r.clean_reps} ({100 * r.judged_clean:.0f}%) | {r.auc:.3f} "
+            f"| {r.auc_interval[0]:.2f} to {r.auc_interval[1]:.2f} "
             f"| {100 * r.fires_on_faulty:.0f}% | {100 * r.fires_on_clean:.0f}% "
             f"| {r.auc_all_reps:.3f} |"
         )
@@ -142,10 +179,17 @@ def cues_table(results: list[CueResult]) -> str:
         judged = np.mean(measured) if measured else float("nan")
         every = np.mean([r.auc_all_reps for r in results])
         lines.append(
-            f"| **all** | mean AUC | | | {judged:.3f} ({_at_least(results, 'auc')}) | | "
+            f"| **all** | mean AUC | | | {judged:.3f} ({_at_least(results, 'auc')}) "
+            f"| {_interval_reach(results)} | | "
             f"| {every:.3f} ({_at_least(results, 'auc_all_reps')}) |"
         )
     return "\n".join(lines)
+
+
+def _interval_reach(results: list[CueResult], bar: float = 0.9) -> str:
+    above = sum(r.auc_interval[0] >= bar for r in results)
+    reaching = sum(r.auc_interval[1] >= bar for r in results)
+    return f"{above}/{len(results)} wholly at {bar}+, {reaching}/{len(results)} reaching it"
 
 
 def _at_least(results: list[CueResult], auc: str, bar: float = 0.9) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from action_service.dataset import read_classes, read_split
+from action_service.dataset import performer_of, read_classes, read_split
 from common.skeleton import KEYPOINT_NAMES, NUM_KEYPOINTS
 from common.video import VideoReader
 from pose_service.backends import PoseBackend
@@ -62,6 +62,11 @@ class VideoKeypoints:
     @property
     def clean(self) -> bool:
         return not any(severity > 0 for severity in self.faults.values())
+
+    @property
+    def performer(self) -> str:
+        """Who performed (`performer_of`)."""
+        return performer_of(self.video, self.exercise)
 
     @property
     def timestamps(self) -> np.ndarray:

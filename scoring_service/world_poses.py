@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from action_service.dataset import performer_of
 from common.skeleton import NUM_KEYPOINTS
 from scoring_service.keypoint_dataset import sample_step
 
@@ -42,10 +42,8 @@ class WorldPoses:
 
     @property
     def performer(self) -> str:
-        """Who performed: the UCF101 group of the video's name ("..._g08_c02"), else the
-        video itself."""
-        found = re.search(r"_g(\d+)_c\d+", self.video)
-        return f"{self.exercise}/g{found.group(1)}" if found else self.video
+        """Who performed (`performer_of`)."""
+        return performer_of(self.video, self.exercise)
 
 
 def write_world_poses(videos: Sequence[WorldPoses], path: Path) -> None:

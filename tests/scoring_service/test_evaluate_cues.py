@@ -7,11 +7,11 @@ import pytest
 from scoring_service.evaluate_cues import RepCues, cue_results, cues_table
 
 
-def rep(severity: float, strength: float | None) -> RepCues:
+def rep(severity: float, strength: float | None, performer: str = "g01") -> RepCues:
     """A squat rep with the shallow-depth fault at `severity`, its cue's strength (None: not
-    judged)."""
+    judged), by `performer`."""
     faults = {"shallow_depth": severity} if severity else {}
-    return RepCues("BodyWeightSquats", faults, {"shallow_depth": strength})
+    return RepCues("BodyWeightSquats", performer, faults, {"shallow_depth": strength})
 
 
 def test_the_auc_is_over_judged_reps_and_unjudged_ones_rank_last_over_every_rep():
@@ -37,6 +37,8 @@ def test_the_auc_is_over_judged_reps_and_unjudged_ones_rank_last_over_every_rep(
     table = cues_table([result])
     assert "| BodyWeightSquats | shallow_depth | 2 (67%) | 2 (50%) | 1.000 |" in table
     assert "| 0.750 (0/1 at 0.9+) |" in table
+    # One performer: every draw is the same reps, so the interval is the AUC itself.
+    assert result.auc_interval == (1.0, 1.0)
 
 
 def test_a_cue_never_judged_on_one_side_has_no_auc_over_judged_reps():
@@ -45,3 +47,27 @@ def test_a_cue_never_judged_on_one_side_has_no_auc_over_judged_reps():
     assert result.auc != result.auc  # NaN
     assert result.auc_all_reps == 0.0
     assert "nan (0/1 at 0.9+)" in cues_table([result])
+
+
+def test_the_auc_interval_draws_performers_with_all_their_reps():
+    # Five performers whose faulty reps outrank their clean ones, and one whose do not.
+    reps = [
+        rep(severity, strength, f"g0{n}")
+        for n in range(1, 6)
+        for severity, strength in ((0.8, 2.0 + n), (0.8, 1.5 + n), (0.0, n - 3.0))
+    ]
+    reps += [rep(0.8, -9.0, "g06"), rep(0.0, 9.0, "g06")]
+    (result,) = cue_results(reps)
+    low, high = result.auc_interval
+    assert low < result.auc < high
+    assert high == 1.0  # draws without the sixth performer separate perfectly
+    assert low < 0.9
+    assert "wholly at 0.9+, 1/1 reaching it" in cues_table([result])
+
+
+def test_a_perfectly_separated_cue_has_an_interval_of_one():
+    reps = [rep(0.8, 1.0, f"g0{n}") for n in range(1, 5)]
+    reps += [rep(0.0, -1.0, f"g0{n}") for n in range(1, 5)]
+    (result,) = cue_results(reps)
+    assert result.auc_interval == (1.0, 1.0)
+    assert "1/1 wholly at 0.9+" in cues_table([result])
