@@ -14,9 +14,8 @@ beside it the AUC over every rep with the unjudged ones ranked below all others 
 withheld counts as a cue not given).
 
 A few performers make a set (the fault set: six an exercise), and one performer's reps move
-an AUC a long way, so each judged AUC comes with a 90% interval: the percentiles of the AUC
-over the performers drawn again with replacement (`RESAMPLES` times, each performer's reps
-kept together; a cluster bootstrap).
+an AUC a long way, so each judged AUC comes with its interval over the performers drawn again
+(`scoring_service.bootstrap`).
 """
 
 from __future__ import annotations
@@ -27,12 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from scoring_service.bootstrap import INTERVAL, performer_interval
 from scoring_service.index import ExerciseIndex
 from scoring_service.keypoint_dataset import VideoKeypoints
 
 SEVERE = 0.5
-INTERVAL = 0.9
-RESAMPLES = 1000
 
 
 @dataclass(frozen=True)
@@ -135,27 +133,16 @@ def _auc(positive: list[float], negative: list[float]) -> float:
 
 
 def _auc_interval(faulty: list[RepCues], clean: list[RepCues], fault: str) -> tuple[float, float]:
-    """The `INTERVAL` of the AUC over judged reps when the performers are drawn again with
-    replacement, each with all their reps; NaN where no draw has both sides."""
+    """The interval of the AUC over judged reps with the performers drawn again."""
     judged: dict[str, tuple[list[float], list[float]]] = {}
     for side, reps in enumerate((faulty, clean)):
         for rep in reps:
             if (strength := rep.strengths[fault]) is not None:
                 judged.setdefault(rep.performer, ([], []))[side].append(strength)
-    if not judged:
-        return float("nan"), float("nan")
-    performers = list(judged.values())
-    rng = np.random.default_rng(0)
-    aucs = []
-    for _ in range(RESAMPLES):
-        drawn = [performers[n] for n in rng.integers(len(performers), size=len(performers))]
-        auc = _auc([s for p in drawn for s in p[0]], [s for p in drawn for s in p[1]])
-        if not np.isnan(auc):
-            aucs.append(auc)
-    if not aucs:
-        return float("nan"), float("nan")
-    low, high = np.quantile(aucs, [(1 - INTERVAL) / 2, (1 + INTERVAL) / 2])
-    return float(low), float(high)
+    return performer_interval(
+        list(judged.values()),
+        lambda drawn: _auc([s for p in drawn for s in p[0]], [s for p in drawn for s in p[1]]),
+    )
 
 
 def cues_table(results: list[CueResult]) -> str:
