@@ -19,18 +19,24 @@ Sample = TypeVar("Sample")
 
 
 def performer_interval(
-    performers: Sequence[Sample], statistic: Callable[[list[Sample]], float]
+    samples: Sequence[Sample],
+    performer: Callable[[Sample], str],
+    statistic: Callable[[list[Sample]], float],
 ) -> tuple[float, float]:
-    """The `INTERVAL` of `statistic` over `RESAMPLES` draws of `performers` (each one's samples,
-    kept together) with replacement; draws where it is NaN are left out, and NaN is returned
-    where every draw is."""
-    if not performers:
+    """The `INTERVAL` of `statistic` over `RESAMPLES` draws with replacement of the performers
+    of `samples` (each drawn with all their samples); draws where it is NaN are left out, and
+    NaN is returned where every draw is."""
+    groups: dict[str, list[Sample]] = {}
+    for sample in samples:
+        groups.setdefault(performer(sample), []).append(sample)
+    if not groups:
         return float("nan"), float("nan")
+    performers = list(groups.values())
     rng = np.random.default_rng(0)
     values = []
     for _ in range(RESAMPLES):
-        drawn = [performers[n] for n in rng.integers(len(performers), size=len(performers))]
-        value = statistic(drawn)
+        drawn = rng.integers(len(performers), size=len(performers))
+        value = statistic([sample for n in drawn for sample in performers[n]])
         if not np.isnan(value):
             values.append(value)
     if not values:

@@ -134,14 +134,16 @@ def _auc(positive: list[float], negative: list[float]) -> float:
 
 def _auc_interval(faulty: list[RepCues], clean: list[RepCues], fault: str) -> tuple[float, float]:
     """The interval of the AUC over judged reps with the performers drawn again."""
-    judged: dict[str, tuple[list[float], list[float]]] = {}
-    for side, reps in enumerate((faulty, clean)):
-        for rep in reps:
-            if (strength := rep.strengths[fault]) is not None:
-                judged.setdefault(rep.performer, ([], []))[side].append(strength)
+    judged = [
+        (rep.performer, is_faulty, strength)
+        for is_faulty, reps in ((True, faulty), (False, clean))
+        for rep in reps
+        if (strength := rep.strengths[fault]) is not None
+    ]
     return performer_interval(
-        list(judged.values()),
-        lambda drawn: _auc([s for p in drawn for s in p[0]], [s for p in drawn for s in p[1]]),
+        judged,
+        lambda sample: sample[0],
+        lambda drawn: _auc([s for _, f, s in drawn if f], [s for _, f, s in drawn if not f]),
     )
 
 

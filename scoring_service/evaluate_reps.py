@@ -69,13 +69,7 @@ def counts_table(counts: Counts) -> str:
         ("all", [video for videos in counts.values() for video in videos]),
     ]
     for name, videos in rows:
-        by_performer: dict[str, list[VideoCount]] = {}
-        for video in videos:
-            by_performer.setdefault(video.performer, []).append(video)
-        low, high = performer_interval(
-            list(by_performer.values()),
-            lambda drawn: _exact_share([video for own in drawn for video in own]),
-        )
+        low, high = performer_interval(videos, lambda video: video.performer, _exact_share)
         error = float(np.mean([abs(video.found - video.labelled) for video in videos]))
         lines.append(
             f"| {name} | {len(videos)} | {100 * _exact_share(videos):.1f}% "
