@@ -1,6 +1,10 @@
 """Capture checks: what about the filming may spoil an analysis, each with a fix in words.
 
-Checked on the poses the pose service found (frames where nobody was found are left out):
+- the person not seen clearly (keypoint scores under `SEEN_SCORE` on average) in at least
+  `NOT_SEEN_SHARE` of the analysed frames: hidden, out of the frame or too dark to make out.
+
+The rest are checked on the poses the pose service found (frames where nobody was found are
+left out):
 
 - the feet or the head out of the frame (both ankles, or the nose and both eyes, unseen or on
   the frame's edge) in at least `CUT_OFF_SHARE` of the frames;
@@ -26,6 +30,10 @@ from common.skeleton import KEYPOINT_INDEX, pose_arrays
 
 MIN_SCORE = 0.3
 CUT_OFF_SHARE = 0.5
+# Keypoint scores averaged over a pose under which the pose service's tracker stops trusting
+# it (`pose_service.tracking.CONFIDENT`).
+SEEN_SCORE = 0.3
+NOT_SEEN_SHARE = 0.5
 MIN_HEIGHT_SHARE = 0.2
 EDGE_PIXELS = 2.0
 # Width over torso length, chosen on the gym's validation videos with the shipped pose model's
@@ -91,6 +99,24 @@ def body_view(keypoints: np.ndarray) -> common_pb2.View.ValueType:
     return common_pb2.VIEW_UNSPECIFIED
 
 
+def _not_seen(poses: Sequence[common_pb2.FramePose]) -> list[gateway_pb2.CaptureWarning]:
+    """The not-seen warning, when the person was not made out in enough of the frames."""
+    if not poses:
+        return []
+    _, keypoints = pose_arrays(poses)
+    share = float((keypoints[..., 2].mean(axis=1) < SEEN_SCORE).mean())
+    if share < NOT_SEEN_SHARE:
+        return []
+    return [
+        gateway_pb2.CaptureWarning(
+            kind=Kind.KIND_PERSON_NOT_SEEN,
+            message=f"You were not seen clearly in {share:.0%} of the analysed frames: stand "
+            "where the camera sees your whole body, with nothing between you and it, in good "
+            "light.",
+        )
+    ]
+
+
 def _other_people(poses: Sequence[common_pb2.FramePose]) -> list[gateway_pb2.CaptureWarning]:
     """The other-people warning, when others share the frames checked for them."""
     checked = [pose for pose in poses if pose.HasField("others")]
@@ -119,7 +145,7 @@ def capture_warnings(
     """The warnings for one video's poses in a `width` x `height` frame; `reps` None skips the
     rep check (nothing was scored); `preferred_view` is the exercise's (unspecified: any)."""
     found = [pose for pose in poses if pose.pose.score > 0]
-    warnings = _other_people(poses)
+    warnings = _not_seen(poses) + _other_people(poses)
     if found:
         _, keypoints = pose_arrays(found)
         inside = (

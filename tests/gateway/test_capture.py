@@ -1,6 +1,6 @@
-"""Capture checks: feet or head out of the frame, a person too small, no full rep, a view the
-exercise cannot be judged from, other people in view, joints hidden in most reps; a well filmed
-video gets no warning."""
+"""Capture checks: a person not seen, feet or head out of the frame, a person too small, no full
+rep, a view the exercise cannot be judged from, other people in view, joints hidden in most
+reps; a well filmed video gets no warning."""
 
 from __future__ import annotations
 
@@ -153,3 +153,33 @@ def test_cues_withheld_on_hidden_joints_in_half_the_reps_are_warned_with_a_fix()
     assert warning.kind == Kind.KIND_JOINTS_HIDDEN
     assert warning.message.startswith("Joints the form cues read were hidden in 2 of 4 reps")
     assert "nothing between you and the camera" in warning.message
+
+
+def unseen_in(poses: list[common_pb2.FramePose], frames: int) -> list[common_pb2.FramePose]:
+    """The poses with the first `frames` the pose model's unconfident guesses (the person
+    hidden): keypoint scores 0.08, none counted towards the pose's score."""
+    for pose in poses[:frames]:
+        pose.pose.score = 0.0
+        for keypoint in pose.pose.keypoints:
+            keypoint.score = 0.08
+    return poses
+
+
+def test_a_person_not_seen_clearly_in_half_the_frames_is_warned_with_a_fix():
+    [warning] = capture_warnings(unseen_in(as_poses(person()), 6), WIDTH, HEIGHT, ONE_REP)
+    assert warning.kind == Kind.KIND_PERSON_NOT_SEEN
+    assert warning.message.startswith("You were not seen clearly in 60% of the analysed frames")
+    assert "nothing between you and it" in warning.message
+
+
+def test_a_person_never_seen_gets_that_warning_alone_when_nothing_was_scored():
+    warnings = capture_warnings(unseen_in(as_poses(person()), 10), WIDTH, HEIGHT, None)
+    assert kinds(warnings) == [Kind.KIND_PERSON_NOT_SEEN]
+    assert warnings[0].message.startswith("You were not seen clearly in 100%")
+
+
+def test_a_person_seen_in_most_frames_or_seen_with_middling_scores_is_not_warned_about():
+    assert capture_warnings(unseen_in(as_poses(person()), 4), WIDTH, HEIGHT, ONE_REP) == []
+    keypoints = person()
+    keypoints[:, :, 2] = 0.35  # a hard view: every joint made out, none surely
+    assert capture_warnings(as_poses(keypoints), WIDTH, HEIGHT, ONE_REP) == []

@@ -259,6 +259,7 @@ class CaptureWarning(_message.Message):
         KIND_WRONG_VIEW: _ClassVar[CaptureWarning.Kind]
         KIND_OTHER_PEOPLE: _ClassVar[CaptureWarning.Kind]
         KIND_JOINTS_HIDDEN: _ClassVar[CaptureWarning.Kind]
+        KIND_PERSON_NOT_SEEN: _ClassVar[CaptureWarning.Kind]
     KIND_UNSPECIFIED: CaptureWarning.Kind
     KIND_BODY_CUT_OFF: CaptureWarning.Kind
     KIND_PERSON_TOO_SMALL: CaptureWarning.Kind
@@ -266,6 +267,7 @@ class CaptureWarning(_message.Message):
     KIND_WRONG_VIEW: CaptureWarning.Kind
     KIND_OTHER_PEOPLE: CaptureWarning.Kind
     KIND_JOINTS_HIDDEN: CaptureWarning.Kind
+    KIND_PERSON_NOT_SEEN: CaptureWarning.Kind
     KIND_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     kind: CaptureWarning.Kind
