@@ -33,7 +33,7 @@ from synth.textures import (
 ASPECTS = {"4:3": (4, 3), "16:9": (16, 9), "9:16": (9, 16), "3:4": (3, 4)}
 FRAME_RATES = (24.0, 25.0, 30.0, 60.0)
 COCO_KEYPOINTS = 17
-MOST_HIDDEN = 0.5  # share of the keypoints equipment may hide from the camera
+MOST_HIDDEN = 0.5  # share of the keypoints equipment or an occluder may hide from the camera
 
 
 @dataclass(frozen=True)
@@ -144,8 +144,10 @@ def _on_the_performers_side(
     return mirrored if blocked(mirrored) < (behind, hidden) else rig
 
 
-def _occluder(rng: np.random.Generator, camera: Camera) -> Box:
-    """A box standing between the camera and the performer, hiding part of them."""
+def sample_occluder(rng: np.random.Generator, camera: Camera, keypoints: np.ndarray) -> Box | None:
+    """A box standing between the camera and the performer, hiding part of them: halved in
+    height, up to three times, while it hides more than `MOST_HIDDEN` of `keypoints` (K, 3);
+    None where it still does."""
     target = camera.target
     towards = camera.position - target
     towards[2] = 0
@@ -154,12 +156,15 @@ def _occluder(rng: np.random.Generator, camera: Camera) -> Box:
     distance = np.linalg.norm(camera.position[:2] - target[:2]) * rng.uniform(0.25, 0.5)
     center = target + towards * distance + side * rng.uniform(-0.5, 0.5)
     height = float(rng.uniform(0.4, 1.2))
-    center[2] = height / 2
-    return Box(
-        as_point(center),
-        (float(rng.uniform(0.3, 0.8)), float(rng.uniform(0.3, 0.8)), height),
-        tuple(float(c) for c in rng.uniform(0.1, 0.8, 3)),
-    )
+    footprint = (float(rng.uniform(0.3, 0.8)), float(rng.uniform(0.3, 0.8)))
+    color = tuple(float(c) for c in rng.uniform(0.1, 0.8, 3))
+    for _ in range(4):
+        center[2] = height / 2
+        box = Box(as_point(center), (*footprint, height), color)
+        if hidden_share(camera.position, keypoints, (box,)) <= MOST_HIDDEN:
+            return box
+        height /= 2
+    return None
 
 
 class _FleshDistance:
@@ -222,7 +227,9 @@ class Clip:
         rig = rig.above_floor(keypoints, spec.width, spec.height)
         cameras = rig.cameras(keypoints, spec.width, spec.height, rng)
         if rng.uniform() < 0.15:
-            scene.props.append(_occluder(rng, cameras[0]))
+            occluder = sample_occluder(rng, cameras[0], keypoints[len(keypoints) // 2])
+            if occluder is not None:
+                scene.props.append(occluder)
         return cls(spec, performance, appearance, rig, cameras, scene)
 
     @property

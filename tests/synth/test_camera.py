@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from synth.camera import MIN_CAMERA_HEIGHT, MIN_CLEARANCE, CameraRig
-from synth.clip import MOST_HIDDEN, Clip, ClipSpec
+from synth.clip import MOST_HIDDEN, Clip, ClipSpec, sample_occluder
 from synth.exercises import perform
 from synth.geometry import Box, behind_a_wall, hidden_share
 
@@ -119,3 +119,13 @@ def test_nobody_films_through_the_wall_the_camera_moves_to_the_performers_side(
 def test_a_side_view_of_a_wall_push_up_is_kept():
     spec = replace(ClipSpec.sample("WallPushups", 5, short_side=96, reps=1), azimuth_degrees=90.0)
     assert math.degrees(Clip.build(spec).rig.azimuth) == pytest.approx(90.0)
+
+
+def test_a_box_between_the_camera_and_a_lying_body_is_lowered_until_half_of_it_shows(push_up):
+    camera = rig(0, 5, 0.5).still_camera(push_up, WIDTH, HEIGHT)  # head-on, near the floor
+    middle = push_up[len(push_up) // 2]
+    boxes = [sample_occluder(np.random.default_rng(seed), camera, middle) for seed in range(40)]
+    placed = [box for box in boxes if box is not None]
+    assert all(hidden_share(camera.position, middle, (box,)) <= MOST_HIDDEN for box in placed)
+    assert any(box.size[2] < 0.4 for box in placed)  # drawn 0.4 to 1.2 m tall, lowered
+    assert len(placed) > len(boxes) / 2  # most boxes stay, hiding part of the body
