@@ -1,5 +1,6 @@
 """The gym's camera stands where a person would put a phone: the performer framed at the size
-asked from any side, the camera never inside the body, under the floor or behind a wall."""
+asked from any side, the camera never inside the body, under the floor or behind a wall, and a
+box in front of the performer never hides most of them."""
 
 from __future__ import annotations
 
