@@ -1,7 +1,8 @@
 """Capture checks: what about the filming may spoil an analysis, each with a fix in words.
 
-- the person not seen clearly (keypoint scores under `SEEN_SCORE` on average) in at least
-  `NOT_SEEN_SHARE` of the analysed frames: hidden, out of the frame or too dark to make out.
+- the person not seen clearly (keypoint scores averaging under the pose tracker's
+  `CONFIDENT`, where it stops trusting a pose) in at least `NOT_SEEN_SHARE` of the analysed
+  frames: hidden, out of the frame or too dark to make out.
 
 The rest are checked on the poses the pose service found (frames where nobody was found are
 left out):
@@ -27,12 +28,10 @@ import numpy as np
 
 from common.fitness.v1 import common_pb2, gateway_pb2
 from common.skeleton import KEYPOINT_INDEX, pose_arrays
+from pose_service.tracking import CONFIDENT
 
 MIN_SCORE = 0.3
 CUT_OFF_SHARE = 0.5
-# Keypoint scores averaged over a pose under which the pose service's tracker stops trusting
-# it (`pose_service.tracking.CONFIDENT`).
-SEEN_SCORE = 0.3
 NOT_SEEN_SHARE = 0.5
 MIN_HEIGHT_SHARE = 0.2
 EDGE_PIXELS = 2.0
@@ -104,7 +103,7 @@ def _not_seen(poses: Sequence[common_pb2.FramePose]) -> list[gateway_pb2.Capture
     if not poses:
         return []
     _, keypoints = pose_arrays(poses)
-    share = float((keypoints[..., 2].mean(axis=1) < SEEN_SCORE).mean())
+    share = float((keypoints[..., 2].mean(axis=1) < CONFIDENT).mean())
     if share < NOT_SEEN_SHARE:
         return []
     return [
