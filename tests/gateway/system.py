@@ -73,7 +73,9 @@ async def running_system(
 ) -> AsyncIterator[System]:
     """The four services on loopback; the action service without a keypoint classifier
     where `keypoint_weights` is None; `gateway_options` override the gateway's settings."""
-    pose_settings = PoseSettings(port=0, backend="in_process")
+    # Without the flip test, which doubles the pose model's work: the gateway's tests are about
+    # orchestration, and the pose service's own tests cover the flip test.
+    pose_settings = PoseSettings(port=0, backend="in_process", flip_test=False)
     pose = await start_server(
         pose_settings, [pose_binding(pose_backend(pose_settings), pose_settings)]
     )

@@ -183,62 +183,66 @@ def raw_requests(metadata: gateway_pb2.VideoMetadata | None, *chunks: bytes):
         yield gateway_pb2.AnalyzeVideoRequest(chunk=chunk)
 
 
-@pytest.mark.parametrize(
-    ("requests", "code", "message"),
-    [
-        (
-            lambda: raw_requests(gateway_pb2.VideoMetadata(file_name="notes.txt"), b"not a video"),
-            grpc.StatusCode.INVALID_ARGUMENT,
-            "not a decodable video",
-        ),
-        (
-            lambda: raw_requests(None, b"\x00" * 100),
-            grpc.StatusCode.INVALID_ARGUMENT,
-            "metadata",
-        ),
-        (
-            lambda: raw_requests(gateway_pb2.VideoMetadata(file_name="empty.mp4")),
-            grpc.StatusCode.INVALID_ARGUMENT,
-            "no video bytes",
-        ),
-        (
-            lambda: raw_requests(gateway_pb2.VideoMetadata(size_bytes=3 * 1024 * 1024)),
-            grpc.StatusCode.RESOURCE_EXHAUSTED,
-            "limit",
-        ),
-        (
-            lambda: raw_requests(gateway_pb2.VideoMetadata(), *([b"\x00" * 1024 * 1024] * 3)),
-            grpc.StatusCode.RESOURCE_EXHAUSTED,
-            "limit",
-        ),
-        (
-            lambda: raw_requests(gateway_pb2.VideoMetadata(size_bytes=10), b"\x00" * 11),
-            grpc.StatusCode.RESOURCE_EXHAUSTED,
-            "declared",
-        ),
-        (
-            lambda: raw_requests(gateway_pb2.VideoMetadata(size_bytes=12), b"\x00" * 11),
-            grpc.StatusCode.INVALID_ARGUMENT,
-            "11 of the 12 bytes it declared",
-        ),
-    ],
-    ids=[
-        "not-a-video",
-        "no-metadata",
-        "no-bytes",
-        "declared-too-big",
-        "sent-too-much",
-        "over-declared",
-        "under-declared",
-    ],
-)
-async def test_bad_uploads_get_a_clear_status_and_the_gateway_keeps_serving(
-    system, tiny_ucf, requests, code, message
-):
+BAD_UPLOADS = [
+    pytest.param(
+        lambda: raw_requests(gateway_pb2.VideoMetadata(file_name="notes.txt"), b"not a video"),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "not a decodable video",
+        id="not-a-video",
+    ),
+    pytest.param(
+        lambda: raw_requests(None, b"\x00" * 100),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "metadata",
+        id="no-metadata",
+    ),
+    pytest.param(
+        lambda: raw_requests(gateway_pb2.VideoMetadata(file_name="empty.mp4")),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "no video bytes",
+        id="no-bytes",
+    ),
+    pytest.param(
+        lambda: raw_requests(gateway_pb2.VideoMetadata(size_bytes=3 * 1024 * 1024)),
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "limit",
+        id="declared-too-big",
+    ),
+    pytest.param(
+        lambda: raw_requests(gateway_pb2.VideoMetadata(), *([b"\x00" * 1024 * 1024] * 3)),
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "limit",
+        id="sent-too-much",
+    ),
+    pytest.param(
+        lambda: raw_requests(gateway_pb2.VideoMetadata(size_bytes=10), b"\x00" * 11),
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        "declared",
+        id="over-declared",
+    ),
+    pytest.param(
+        lambda: raw_requests(gateway_pb2.VideoMetadata(size_bytes=12), b"\x00" * 11),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "11 of the 12 bytes it declared",
+        id="under-declared",
+    ),
+]
+
+
+@pytest.mark.parametrize(("requests", "code", "message"), BAD_UPLOADS)
+async def test_bad_uploads_get_a_clear_status(system, requests, code, message):
     with pytest.raises(grpc.aio.AioRpcError) as failure:
         await analyse(system.stub, requests())
     assert failure.value.code() == code
     assert message in failure.value.details()
+
+
+async def test_after_every_kind_of_bad_upload_the_gateway_keeps_serving(system, tiny_ucf):
+    for case in BAD_UPLOADS:
+        requests, code, _ = case.values
+        with pytest.raises(grpc.aio.AioRpcError) as failure:
+            await analyse(system.stub, requests())
+        assert failure.value.code() == code
     events = await analyse(
         system.stub, upload_requests(squat_video(tiny_ucf), "BodyWeightSquats", None)
     )

@@ -125,7 +125,9 @@ def test_the_contact_sheet_has_a_row_per_exercise():
 def test_an_appearance_shift_set_is_all_test_with_training_motion_and_cameras():
     from synth.dataset import plan_videos
 
-    entries = plan_videos(groups=2, clips_per_group=1, first_group=31, appearance_shift=True)
+    entries = plan_videos(
+        groups=2, clips_per_group=1, exercises=TWO, reps=1, first_group=31, appearance_shift=True
+    )
     assert {entry.group for entry in entries} == {31, 32}
     assert all(entry.tested for entry in entries)
     assert all(entry.spec.appearance_shift and not entry.spec.held_out for entry in entries)
