@@ -15,7 +15,11 @@ any forward kinematics. So, from rest: +x on `lowerleg01.*` bends the knee (heel
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import sys
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from enum import IntEnum
 
@@ -95,6 +99,21 @@ class PosedBody:
     keypoints: np.ndarray
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Discards what native code writes to the process's standard error meanwhile (warp's
+    warning that no CUDA driver was found, which the gym's CPU rendering does not need)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 class BodyModel:
     """Anny with its COCO keypoint regressor, posed a whole clip at a time."""
 
@@ -102,7 +121,9 @@ class BodyModel:
         import warp  # anny's skinning kernels: compiled once, cached under ~/.cache/warp
 
         warp.config.log_level = warp.LOG_WARNING  # no start-up banner in our output
-        import anny  # imported here: it initialises warp, which takes a moment
+        with _native_stderr_silenced():  # no "CUDA driver not found" on a machine without one
+            warp.init()
+        import anny  # imported here: it takes a moment
 
         self._anny = anny.Anny().to(torch.float32).eval()
         self._regressor = anny.KeypointsRegressor.coco(self._anny)
