@@ -34,6 +34,7 @@ ASPECTS = {"4:3": (4, 3), "16:9": (16, 9), "9:16": (9, 16), "3:4": (3, 4)}
 FRAME_RATES = (24.0, 25.0, 30.0, 60.0)
 COCO_KEYPOINTS = 17
 MOST_HIDDEN = 0.5  # share of the keypoints equipment or an occluder may hide from the camera
+OCCLUDER_LOWERINGS = 3  # times an occluder hiding more than that is halved in height
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,8 @@ def _on_the_performers_side(
 
 def sample_occluder(rng: np.random.Generator, camera: Camera, keypoints: np.ndarray) -> Box | None:
     """A box standing between the camera and the performer, hiding part of them: halved in
-    height, up to three times, while it hides more than `MOST_HIDDEN` of `keypoints` (K, 3);
-    None where it still does."""
+    height, up to `OCCLUDER_LOWERINGS` times, while it hides more than `MOST_HIDDEN` of
+    `keypoints` (K, 3); None where it still does."""
     target = camera.target
     towards = camera.position - target
     towards[2] = 0
@@ -158,7 +159,7 @@ def sample_occluder(rng: np.random.Generator, camera: Camera, keypoints: np.ndar
     height = float(rng.uniform(0.4, 1.2))
     footprint = (float(rng.uniform(0.3, 0.8)), float(rng.uniform(0.3, 0.8)))
     color = tuple(float(c) for c in rng.uniform(0.1, 0.8, 3))
-    for _ in range(4):
+    for _ in range(OCCLUDER_LOWERINGS + 1):
         center[2] = height / 2
         box = Box(as_point(center), (*footprint, height), color)
         if hidden_share(camera.position, keypoints, (box,)) <= MOST_HIDDEN:
