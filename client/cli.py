@@ -610,7 +610,13 @@ Examples:
         --appearance-shift
 
     fitness synth videos --out data/gym_faults --fault-set --groups 6
+
+    fitness synth videos --out data/gym_faults_advised --fault-set --groups 3 --advised-view
 """
+
+# Azimuths (degrees from the performer's front, either side) that film an exercise from the
+# view its catalogue entry asks for: a quarter turn round the person, or facing them.
+ADVISED_AZIMUTHS = {"side": (70.0, 110.0), "front_or_back": (0.0, 20.0)}
 
 
 class MovementSet(StrEnum):
@@ -647,6 +653,14 @@ def synth_videos(
             "(severity 0.5 to 1), held out; --clips is ignored."
         ),
     ] = False,
+    advised_view: Annotated[
+        bool,
+        typer.Option(
+            help="With --fault-set: film each exercise from the view the catalogue asks for "
+            "(side: 70 to 110 degrees round the person; front: within 20 of facing them), "
+            "everything else as without it."
+        ),
+    ] = False,
 ) -> None:
     """Render exercise videos in UCF101's layout with split lists and a labels JSON each."""
     from synth.dataset import plan_fault_videos, plan_videos, write_videos
@@ -654,9 +668,15 @@ def synth_videos(
 
     if fault_set and (movements is not MovementSet.exercises or appearance_shift):
         raise typer.BadParameter("a fault set is of the eight exercises in the gym's own looks")
+    if advised_view and not fault_set:
+        raise typer.BadParameter("--advised-view films a fault set: add --fault-set")
     if fault_set:
         entries = plan_fault_videos(
-            groups=groups, root_seed=seed, short_side=short_side, first_group=first_group
+            groups=groups,
+            root_seed=seed,
+            short_side=short_side,
+            first_group=first_group,
+            azimuths=_advised_azimuths() if advised_view else None,
         )
     else:
         entries = plan_videos(
@@ -671,15 +691,29 @@ def synth_videos(
     if dry_run:
         for entry in entries:
             split = "test" if entry.tested else "train"
+            azimuth = entry.spec.azimuth_degrees
             typer.echo(
                 f"{split}\t{entry.relative_path}\t{entry.spec.width}x{entry.spec.height}"
-                f"@{entry.spec.fps:g}"
+                f"@{entry.spec.fps:g}" + ("" if azimuth is None else f"\tazimuth {azimuth:.0f}")
             )
         return
     with _progress() as bar:
         task = bar.add_task("rendering videos", total=len(entries))
         write_videos(out, entries, workers=workers, progress=lambda n: bar.advance(task, n))
     typer.echo(f"wrote {len(entries)} videos and the split lists to {out}")
+
+
+def _advised_azimuths() -> dict[str, tuple[float, float]]:
+    """Per exercise of the shipped catalogue that asks for a view, the azimuths filming it."""
+    from common.fitness.v1 import common_pb2
+    from scoring_service.catalogue import DEFAULT_CATALOGUE, load_catalogue
+
+    names = {common_pb2.VIEW_SIDE: "side", common_pb2.VIEW_FRONT_OR_BACK: "front_or_back"}
+    return {
+        exercise.id: ADVISED_AZIMUTHS[names[exercise.preferred_view]]
+        for exercise in load_catalogue(DEFAULT_CATALOGUE).values()
+        if exercise.preferred_view in names
+    }
 
 
 @synth_app.command("poses")
@@ -1443,7 +1477,8 @@ def eval_cues(
     exercises: CatalogueOption = None,
 ) -> None:
     """Each fault's form cue on the reps of faulty against clean performances: ROC AUC and
-    how often it fires."""
+    how often it fires, over every view and over the views the capture check accepts."""
+    from gateway.capture import body_view, wrong_view
     from scoring_service.evaluate_cues import cue_results, cues_table, measure_videos
     from scoring_service.keypoint_dataset import read_keypoint_dataset
 
@@ -1451,9 +1486,19 @@ def eval_cues(
         raise CLIError(f"{dataset} is no keypoint dataset: run `fitness index dataset` first")
     indexes = _usable_indexes(index, exercises)
     videos = read_keypoint_dataset(dataset)
+
+    def view_accepted(video) -> bool:
+        preferred = indexes[video.exercise].exercise.preferred_view
+        return not wrong_view(body_view(video.keypoints), preferred)
+
     with _progress() as bar:
         task = bar.add_task("measuring reps", total=len(videos))
-        reps = measure_videos(indexes, videos, progress=lambda n: bar.advance(task, n))
+        reps = measure_videos(
+            indexes,
+            videos,
+            progress=lambda n: bar.advance(task, n),
+            view_accepted=view_accepted,
+        )
     typer.echo(cues_table(cue_results(reps)))
 
 

@@ -98,6 +98,15 @@ def body_view(keypoints: np.ndarray) -> common_pb2.View.ValueType:
     return common_pb2.VIEW_UNSPECIFIED
 
 
+def wrong_view(seen: common_pb2.View.ValueType, preferred_view: common_pb2.View.ValueType) -> bool:
+    """Whether a view read by `body_view` is one to warn about for an exercise judged from
+    `preferred_view` (unspecified: any view); an unclear reading is never warned about."""
+    return preferred_view in _VIEW_FIXES and seen not in (
+        preferred_view,
+        common_pb2.VIEW_UNSPECIFIED,
+    )
+
+
 def _not_seen(poses: Sequence[common_pb2.FramePose]) -> list[gateway_pb2.CaptureWarning]:
     """The not-seen warning, when the person was not made out in enough of the frames."""
     if not poses:
@@ -173,11 +182,7 @@ def capture_warnings(
                     f"zoom in until you fill at least {MIN_HEIGHT_SHARE:.0%} of it.",
                 )
             )
-        seen = body_view(keypoints)
-        if preferred_view in _VIEW_FIXES and seen not in (
-            preferred_view,
-            common_pb2.VIEW_UNSPECIFIED,
-        ):
+        if wrong_view(body_view(keypoints), preferred_view):
             warnings.append(
                 gateway_pb2.CaptureWarning(
                     kind=Kind.KIND_WRONG_VIEW, message=_VIEW_FIXES[preferred_view]

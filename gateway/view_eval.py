@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.fitness.v1 import common_pb2
-from gateway.capture import body_view
+from gateway.capture import body_view, wrong_view
 from scoring_service.catalogue import ExerciseDefinition
 from scoring_service.keypoint_dataset import VideoKeypoints
 
@@ -60,10 +60,7 @@ def measure_views(
         azimuth = float(json.loads(label.read_text())["camera"]["azimuth_degrees"])
         read = body_view(video.keypoints)
         preferred = catalogue[video.exercise].preferred_view
-        warned = preferred != common_pb2.VIEW_UNSPECIFIED and read not in (
-            preferred,
-            common_pb2.VIEW_UNSPECIFIED,
-        )
+        warned = wrong_view(read, preferred)
         results.append(
             ViewResult(
                 video.video, video.exercise, azimuth, azimuth_group(azimuth), _SAYS[read], warned

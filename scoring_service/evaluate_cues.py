@@ -11,7 +11,9 @@ faulty reps the cue fires on and the share of clean reps it fires on are reporte
 judged on a rep (its joints not seen, `scoring_service.cues.SEEN_CONFIDENCE`) neither fires
 nor ranks there: the AUC is over the reps where it is judged, reported with their share, and
 beside it the AUC over every rep with the unjudged ones ranked below all others (a cue
-withheld counts as a cue not given).
+withheld counts as a cue not given), and the AUC over the judged reps of the videos the capture
+check accepts the view of (no cue can be judged from every side: the report warns about the
+others and says where to film from).
 
 A few performers make a set (the fault set: six an exercise), and one performer's reps move
 an AUC a long way, so each judged AUC comes with its interval over the performers drawn again
@@ -36,20 +38,22 @@ SEVERE = 0.5
 @dataclass(frozen=True)
 class RepCues:
     """One rep's cue strengths by fault name, with its video's exercise, performer and fault
-    labels."""
+    labels, and whether the capture check accepts the view the video was filmed from."""
 
     exercise: str
     performer: str
     faults: dict[str, float]
     strengths: dict[str, float | None]  # None where the cue was not judged
+    view_accepted: bool = True
 
 
 @dataclass(frozen=True)
 class CueResult:
     """How one exercise's cue for one fault separates faulty reps from clean ones: counts,
     AUC and firing shares over the reps where the cue was judged, the share of each that was,
-    the AUC's `INTERVAL` over performers drawn again, and the AUC over every rep (unjudged ones
-    ranked last; NaN where a side has no rep)."""
+    the AUC's `INTERVAL` over performers drawn again, the AUC over every rep (unjudged ones
+    ranked last), and the AUC over the judged reps of videos whose view is accepted, with
+    their faulty and clean counts (NaN where a side has no rep)."""
 
     exercise: str
     fault: str
@@ -62,24 +66,32 @@ class CueResult:
     auc_all_reps: float
     fires_on_faulty: float
     fires_on_clean: float
+    auc_view_accepted: float
+    view_accepted_reps: tuple[int, int]
 
 
 def measure_videos(
     indexes: dict[str, ExerciseIndex],
     videos: list[VideoKeypoints],
     progress: Callable[[int], None] | None = None,
+    *,
+    view_accepted: Callable[[VideoKeypoints], bool] = lambda video: True,
 ) -> list[RepCues]:
     """Every rep of `videos` measured by its exercise's cue rules (videos of an exercise
-    without an index or reference reps are skipped)."""
+    without an index or reference reps are skipped); `view_accepted` says whether the capture
+    check accepts a video's view."""
     measured = []
     for video in videos:
         index = indexes.get(video.exercise)
         if index is not None and index.reps is not None:
             rules = index.exercise.cues
             views = index.views
+            accepted = view_accepted(video)
             for rep in index.reps.score(video.keypoints, video.timestamps, rules, views=views):
                 strengths = {c.rule.fault: c.strength if c.judged else None for c in rep.cues}
-                measured.append(RepCues(video.exercise, video.performer, video.faults, strengths))
+                measured.append(
+                    RepCues(video.exercise, video.performer, video.faults, strengths, accepted)
+                )
         if progress:
             progress(1)
     return measured
@@ -98,6 +110,10 @@ def cue_results(reps: list[RepCues]) -> list[CueResult]:
             positive = _judged(faulty, fault)
             negative = _judged(clean, fault)
             unjudged = min(positive + negative, default=0.0) - 1.0
+            well_viewed = [
+                _judged([rep for rep in side if rep.view_accepted], fault)
+                for side in (faulty, clean)
+            ]
             everyone = [
                 [unjudged if rep.strengths[fault] is None else rep.strengths[fault] for rep in reps]
                 for reps in (faulty, clean)
@@ -115,6 +131,8 @@ def cue_results(reps: list[RepCues]) -> list[CueResult]:
                     _auc(*everyone),
                     float(np.mean(np.array(positive) > 0)) if positive else 0.0,
                     float(np.mean(np.array(negative) > 0)) if negative else 0.0,
+                    _auc(*well_viewed),
+                    (len(well_viewed[0]), len(well_viewed[1])),
                 )
             )
     return results
@@ -152,8 +170,9 @@ def cues_table(results: list[CueResult]) -> str:
     lines = [
         f"| exercise | fault | judged reps with the fault (severity >= {SEVERE}) | judged clean "
         f"reps | ROC AUC, judged reps | its {100 * INTERVAL:.0f}% interval over performers "
-        "| fires on faulty reps | fires on clean reps | ROC AUC, every rep |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| fires on faulty reps | fires on clean reps | ROC AUC, every rep "
+        "| ROC AUC, judged reps of videos filmed from an accepted view (faulty / clean) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
@@ -161,18 +180,26 @@ def cues_table(results: list[CueResult]) -> str:
             f"| {r.clean_reps} ({100 * r.judged_clean:.0f}%) | {r.auc:.3f} "
             f"| {r.auc_interval[0]:.2f} to {r.auc_interval[1]:.2f} "
             f"| {100 * r.fires_on_faulty:.0f}% | {100 * r.fires_on_clean:.0f}% "
-            f"| {r.auc_all_reps:.3f} |"
+            f"| {r.auc_all_reps:.3f} | {r.auc_view_accepted:.3f} "
+            f"({r.view_accepted_reps[0]} / {r.view_accepted_reps[1]}) |"
         )
     if results:
-        measured = [r.auc for r in results if not np.isnan(r.auc)]
-        judged = np.mean(measured) if measured else float("nan")
         every = np.mean([r.auc_all_reps for r in results])
         lines.append(
-            f"| **all** | mean AUC | | | {judged:.3f} ({_at_least(results, 'auc')}) "
+            f"| **all** | mean AUC | | | {_mean(results, 'auc')} ({_at_least(results, 'auc')}) "
             f"| {_interval_reach(results)} | | "
-            f"| {every:.3f} ({_at_least(results, 'auc_all_reps')}) |"
+            f"| {every:.3f} ({_at_least(results, 'auc_all_reps')}) "
+            f"| {_mean(results, 'auc_view_accepted')} "
+            f"({_at_least(results, 'auc_view_accepted')}) |"
         )
     return "\n".join(lines)
+
+
+def _mean(results: list[CueResult], auc: str) -> str:
+    """The mean of an AUC over the results that have one, with how many do where some not."""
+    measured = [value for r in results if not np.isnan(value := getattr(r, auc))]
+    mean = f"{np.mean(measured):.3f}" if measured else "nan"
+    return mean if len(measured) in (0, len(results)) else f"{mean} over {len(measured)}"
 
 
 def _interval_reach(results: list[CueResult], bar: float = 0.9) -> str:

@@ -120,6 +120,7 @@ def plan_fault_videos(
     short_side: int = 240,
     exercises: tuple[str, ...] = EXERCISES,
     first_group: int = 1,
+    azimuths: dict[str, tuple[float, float]] | None = None,
 ) -> list[VideoEntry]:
     """A test set for the form cues: `groups` held-out performers per exercise from group
     `first_group` on, each filmed once clean (clip 1) and once with each of the exercise's
@@ -127,7 +128,9 @@ def plan_fault_videos(
 
     Every clip is in the test list, drawn from held-out ranges (bodies, tempos, views) with
     seeds no other set uses; a performer's clips share their build and clothes, so each fault
-    is measured against the same people clean.
+    is measured against the same people clean. `azimuths` gives exercises a range of degrees
+    from the performer's front to film every clip from, on either side (drawn per clip);
+    everything else about a clip stays as without it.
     """
     entries = []
     for exercise in exercises:
@@ -142,8 +145,16 @@ def plan_fault_videos(
                 )
                 performer = performer_seed(root_seed, exercise, group, fault_set=True)
                 spec = replace(spec, performer_seed=performer)
+                if azimuths and exercise in azimuths:
+                    spec = replace(spec, azimuth_degrees=_azimuth_within(seed, azimuths[exercise]))
                 entries.append(VideoEntry(exercise, group, clip, spec))
     return entries
+
+
+def _azimuth_within(seed: int, degrees: tuple[float, float]) -> float:
+    """An azimuth drawn from a range of `degrees` from the performer's front, on either side."""
+    rng = np.random.default_rng([seed, 7])
+    return float(rng.choice((-1.0, 1.0)) * rng.uniform(*degrees))
 
 
 class RendererPool:

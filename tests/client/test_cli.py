@@ -238,6 +238,20 @@ def test_synth_videos_plans_other_movements_and_appearance_shift_sets(tmp_path, 
     assert all(row[0] == "test" and "_g3" in row[1] for row in rows)
 
 
+def test_synth_videos_films_a_fault_set_from_the_views_the_catalogue_asks_for(tmp_path, capsys):
+    args = ["synth", "videos", "--out", str(tmp_path / "gym"), "--dry-run", "--advised-view"]
+    code, _, err = run_cli(args, capsys)
+    assert code == 2
+    assert "--fault-set" in err
+    code, listed, _ = run_cli([*args, "--fault-set", "--groups", "1"], capsys)
+    assert code == 0
+    rows = {row[1].split("/")[0]: row for row in (line.split("\t") for line in listed.splitlines())}
+    assert len(listed.splitlines()) == 26  # each exercise clean and with each fault
+    assert 70 <= abs(int(rows["Lunges"][3].removeprefix("azimuth "))) <= 110  # side
+    assert abs(int(rows["JumpingJack"][3].removeprefix("azimuth "))) <= 20  # front
+    assert len(rows["PullUps"]) == 3  # any view: drawn as usual
+
+
 def test_the_keypoint_classifier_trains_evaluates_and_fuses_from_the_command_line(
     tiny_ucf, tmp_path, capsys
 ):

@@ -7,11 +7,15 @@ import pytest
 from scoring_service.evaluate_cues import RepCues, cue_results, cues_table
 
 
-def rep(severity: float, strength: float | None, performer: str = "g01") -> RepCues:
+def rep(
+    severity: float, strength: float | None, performer: str = "g01", view_accepted: bool = True
+) -> RepCues:
     """A squat rep with the shallow-depth fault at `severity`, its cue's strength (None: not
-    judged), by `performer`."""
+    judged), by `performer`, filmed from a view the capture check accepts or not."""
     faults = {"shallow_depth": severity} if severity else {}
-    return RepCues("BodyWeightSquats", performer, faults, {"shallow_depth": strength})
+    return RepCues(
+        "BodyWeightSquats", performer, faults, {"shallow_depth": strength}, view_accepted
+    )
 
 
 def test_the_auc_is_over_judged_reps_and_unjudged_ones_rank_last_over_every_rep():
@@ -71,3 +75,33 @@ def test_a_perfectly_separated_cue_has_an_interval_of_one():
     (result,) = cue_results(reps)
     assert result.auc_interval == (1.0, 1.0)
     assert "1/1 wholly at 0.9+" in cues_table([result])
+
+
+def test_the_view_accepted_auc_leaves_out_videos_filmed_from_a_view_warned_about():
+    reps = [
+        rep(0.8, 2.0),
+        rep(0.8, -3.0, view_accepted=False),  # seen head-on, the fault does not show
+        rep(0.8, None),
+        rep(0.0, -1.0),
+        rep(0.0, 1.0, view_accepted=False),
+    ]
+    (result,) = cue_results(reps)
+    assert result.auc == 0.5
+    assert result.auc_view_accepted == 1.0
+    assert result.view_accepted_reps == (1, 1)
+    table = cues_table([result])
+    assert "| 1.000 (1 / 1) |" in table
+    assert table.endswith("| 1.000 (1/1 at 0.9+) |")
+
+
+def test_the_mean_view_accepted_auc_says_how_many_faults_it_is_over():
+    squat = rep(0.8, 2.0), rep(0.0, -1.0)
+    lunge = [
+        RepCues("Lunges", "g01", {"short_step": 0.8}, {"short_step": 1.0}, False),
+        RepCues("Lunges", "g01", {}, {"short_step": -1.0}, True),
+    ]
+    squats, lunges = cue_results([*squat, *lunge])
+    assert squats.auc_view_accepted == 1.0
+    assert lunges.auc_view_accepted != lunges.auc_view_accepted  # NaN: no faulty rep left
+    assert lunges.view_accepted_reps == (0, 1)
+    assert cues_table([squats, lunges]).endswith("| 1.000 over 1 (1/2 at 0.9+) |")

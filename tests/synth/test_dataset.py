@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -181,3 +182,21 @@ def test_a_fault_set_films_each_performer_clean_and_with_each_fault_alone():
     assert not seeds & own  # seeds no other set uses
     performance = Clip.build(entries[1].spec).performance
     assert performance.faults == entries[1].spec.faults
+
+
+def test_a_fault_set_can_film_exercises_from_a_range_of_views_with_all_else_unchanged():
+    from synth.dataset import plan_fault_videos
+
+    drawn = plan_fault_videos(groups=3, exercises=("PushUps", "PullUps"))
+    sided = plan_fault_videos(
+        groups=3, exercises=("PushUps", "PullUps"), azimuths={"PushUps": (70, 110)}
+    )
+    push_ups = [e.spec.azimuth_degrees for e in sided if e.exercise == "PushUps"]
+    assert all(70 <= abs(a) <= 110 for a in push_ups)
+    assert min(push_ups) < 0 < max(push_ups)  # from either side
+    assert all(e.spec.azimuth_degrees is None for e in sided if e.exercise == "PullUps")
+    assert [replace(e.spec, azimuth_degrees=None) for e in sided] == [e.spec for e in drawn]
+    clip = Clip.build(sided[0].spec)
+    assert math.degrees(clip.rig.azimuth) == pytest.approx(sided[0].spec.azimuth_degrees)
+    unchanged = Clip.build(drawn[0].spec).performance.body.keypoints
+    assert np.array_equal(clip.performance.body.keypoints, unchanged)
