@@ -614,10 +614,6 @@ Examples:
     fitness synth videos --out data/gym_faults_advised --fault-set --groups 3 --advised-view
 """
 
-# Azimuths (degrees from the performer's front, either side) that film an exercise from the
-# view its catalogue entry asks for: a quarter turn round the person, or facing them.
-ADVISED_AZIMUTHS = {"side": (70.0, 110.0), "front_or_back": (0.0, 20.0)}
-
 
 class MovementSet(StrEnum):
     """Which movements a synthetic set shows."""
@@ -704,15 +700,16 @@ def synth_videos(
 
 
 def _advised_azimuths() -> dict[str, tuple[float, float]]:
-    """Per exercise of the shipped catalogue that asks for a view, the azimuths filming it."""
+    """Per exercise of the shipped catalogue that asks for a view, the azimuths (degrees from
+    the performer's front, either side) filming it: a quarter turn round them, or facing them."""
     from common.fitness.v1 import common_pb2
     from scoring_service.catalogue import DEFAULT_CATALOGUE, load_catalogue
 
-    names = {common_pb2.VIEW_SIDE: "side", common_pb2.VIEW_FRONT_OR_BACK: "front_or_back"}
+    advised = {common_pb2.VIEW_SIDE: (70.0, 110.0), common_pb2.VIEW_FRONT_OR_BACK: (0.0, 20.0)}
     return {
-        exercise.id: ADVISED_AZIMUTHS[names[exercise.preferred_view]]
+        exercise.id: advised[exercise.preferred_view]
         for exercise in load_catalogue(DEFAULT_CATALOGUE).values()
-        if exercise.preferred_view in names
+        if exercise.preferred_view in advised
     }
 
 
