@@ -161,10 +161,12 @@ class CameraRig:
     def above_floor(self, world_points: np.ndarray, width: int, height: int) -> CameraRig:
         """This rig, its elevation raised where framing the performer's keypoints (T, N, 3)
         as asked would put the camera under the floor (their lowest point) or less than
-        `MIN_CAMERA_HEIGHT` above it: a low phone films a push-up from just off the floor."""
+        `MIN_CAMERA_HEIGHT` above it at any time of the clip (a pan may lower it): a low
+        phone films a push-up from just off the floor."""
         flat = world_points.reshape(-1, 3)
         centre = (flat.min(axis=0) + flat.max(axis=0)) / 2
-        lowest = float(flat[:, 2].min()) + MIN_CAMERA_HEIGHT
+        drop = max(-float(self.pan[2]), 0.0)  # how far the pan lowers the camera by the end
+        lowest = float(flat[:, 2].min()) + MIN_CAMERA_HEIGHT + drop
         rig = self
         for _ in range(3):  # the distance changes a little with the elevation
             position, _ = rig._placement(world_points, width, height)

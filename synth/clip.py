@@ -35,6 +35,11 @@ FRAME_RATES = (24.0, 25.0, 30.0, 60.0)
 COCO_KEYPOINTS = 17
 MOST_HIDDEN = 0.5  # share of the keypoints equipment or an occluder may hide from the camera
 OCCLUDER_LOWERINGS = 3  # times an occluder hiding more than that is halved in height
+CHECKED_FRAMES = 9  # frames across a clip where the equipment in view is tested
+# A camera whose view equipment blocks from both sides is moved up or down in these steps,
+# within this range of elevations.
+TILT_STEP, TILTS = math.radians(10), 5
+TILT_RANGE = (math.radians(-15), math.radians(60))
 
 
 @dataclass(frozen=True)
@@ -124,25 +129,40 @@ def _sample_scene(rng: np.random.Generator, *, held_out: bool, shifted: bool) ->
     )
 
 
-def _on_the_performers_side(
-    rig: CameraRig, keypoints: np.ndarray, equipment: tuple[Solid, ...], spec: ClipSpec
-) -> CameraRig:
+def _on_the_performers_side(rig: CameraRig, performance: Performance, spec: ClipSpec) -> CameraRig:
     """The rig, moved to the mirror azimuth across the performer's front plane (the front
-    for the back, a front diagonal for a back one) where, in the performer's middle frame
-    (keypoints (T, K, 3)), it would stand behind a wall from them (the wall of wall push-ups
-    or handstand push-ups) or equipment would hide most of their keypoints: nobody films a
-    set from behind the wall."""
+    for the back, a front diagonal for a back one) where, in the performance's middle frame,
+    it would stand behind a wall from the performer (the wall of wall push-ups or handstand
+    push-ups) or equipment would hide most of their keypoints in any of `CHECKED_FRAMES`
+    frames across the clip (a barbell's plates move with it): nobody films a set from behind
+    the wall. Where equipment hides most of them from both (a bench press's plates seen from
+    the side), the phone is moved up or down, as little as it takes, to see past it."""
+    keypoints = performance.body.keypoints[:, :COCO_KEYPOINTS]
     middle = keypoints[len(keypoints) // 2]
+    checked = np.linspace(0, len(keypoints) - 1, CHECKED_FRAMES).round().astype(int)
 
     def blocked(candidate: CameraRig) -> tuple[bool, float]:
         eye = candidate.still_camera(keypoints, spec.width, spec.height).position
-        return behind_a_wall(eye, middle, equipment), hidden_share(eye, middle, equipment)
+        hidden = max(hidden_share(eye, keypoints[f], performance.solids(f)) for f in checked)
+        return behind_a_wall(eye, middle, performance.equipment), hidden
 
     behind, hidden = blocked(rig)
     if not behind and hidden <= MOST_HIDDEN:
         return rig
     mirrored = replace(rig, azimuth=math.remainder(math.pi - rig.azimuth, math.tau))
-    return mirrored if blocked(mirrored) < (behind, hidden) else rig
+    if (seen := blocked(mirrored)) < (behind, hidden):
+        rig, (behind, hidden) = mirrored, seen
+    if behind or hidden <= MOST_HIDDEN:
+        return rig
+    tilted = [
+        replace(rig, elevation=float(np.clip(rig.elevation + sign * step * TILT_STEP, *TILT_RANGE)))
+        for step in range(1, TILTS + 1)
+        for sign in (1, -1)
+    ]
+    for candidate in tilted:
+        if blocked(candidate)[1] <= MOST_HIDDEN:
+            return candidate
+    return min([rig, *tilted], key=lambda candidate: blocked(candidate)[1])
 
 
 def sample_occluder(rng: np.random.Generator, camera: Camera, keypoints: np.ndarray) -> Box | None:
@@ -224,7 +244,7 @@ class Clip:
         if spec.azimuth_degrees is not None:
             rig = replace(rig, azimuth=math.radians(spec.azimuth_degrees))
         keypoints = performance.body.keypoints[:, :COCO_KEYPOINTS]
-        rig = _on_the_performers_side(rig, keypoints, performance.equipment, spec)
+        rig = _on_the_performers_side(rig, performance, spec)
         rig = rig.above_floor(keypoints, spec.width, spec.height)
         cameras = rig.cameras(keypoints, spec.width, spec.height, rng)
         if rng.uniform() < 0.15:

@@ -39,20 +39,51 @@ def as_point(value: np.ndarray) -> tuple[float, float, float]:
 
 def hidden_share(eye: np.ndarray, points: np.ndarray, solids: tuple[Solid, ...]) -> float:
     """The share of `points` (N, 3) whose line of sight from `eye` (3,) passes through one of
-    the boxes among `solids` (cylinders, the bars, are too thin to hide a body)."""
+    `solids`: a box, or a cylinder (a bench press's plates hide a body; a bar, hardly)."""
     hidden = np.zeros(len(points), bool)
     rays = points - eye
-    rays = np.where(np.abs(rays) < 1e-12, 1e-12, rays)
     for solid in solids:
-        if not isinstance(solid, Box):
-            continue
-        half = np.asarray(solid.size) / 2
-        low = (np.asarray(solid.center) - half - eye) / rays
-        high = (np.asarray(solid.center) + half - eye) / rays
-        enter = np.minimum(low, high).max(axis=1)  # where each ray is inside the box on all axes
-        leave = np.maximum(low, high).min(axis=1)
+        enter, leave = (_box_span if isinstance(solid, Box) else _cylinder_span)(eye, rays, solid)
         hidden |= (enter < leave) & (leave > 0) & (enter < 1)
     return float(hidden.mean()) if len(points) else 0.0
+
+
+def _box_span(eye: np.ndarray, rays: np.ndarray, box: Box) -> tuple[np.ndarray, np.ndarray]:
+    """Where each ray `eye + t * rays` (N, 3) enters and leaves `box`, as t (N,) each (the
+    slab test: inside the box on all three axes at once)."""
+    rays = np.where(np.abs(rays) < 1e-12, 1e-12, rays)
+    half = np.asarray(box.size) / 2
+    low = (np.asarray(box.center) - half - eye) / rays
+    high = (np.asarray(box.center) + half - eye) / rays
+    return np.minimum(low, high).max(axis=1), np.maximum(low, high).min(axis=1)
+
+
+def _cylinder_span(
+    eye: np.ndarray, rays: np.ndarray, cylinder: Cylinder
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where each ray `eye + t * rays` (N, 3) enters and leaves the capped `cylinder`, as t
+    (N,) each: between its caps and within its radius of the axis at once."""
+    start = np.asarray(cylinder.start, np.float64)
+    axis = np.asarray(cylinder.end, np.float64) - start
+    length = max(float(np.linalg.norm(axis)), 1e-12)
+    axis /= length
+    # Along the axis: a + b t must lie in [0, length].
+    a, b = (eye - start) @ axis, rays @ axis
+    b = np.where(np.abs(b) < 1e-12, 1e-12, b)
+    first, second = -a / b, (length - a) / b
+    enter, leave = np.minimum(first, second), np.maximum(first, second)
+    # Off the axis: |u + v t| <= radius, with u and v the parts across it.
+    u = (eye - start) - a * axis
+    v = rays - np.outer(rays @ axis, axis)
+    qa, qb, qc = (v * v).sum(axis=1), 2 * (v @ u), u @ u - cylinder.radius**2
+    root = np.sqrt(np.maximum(qb**2 - 4 * qa * qc, 0.0))
+    across = qa > 1e-12
+    qa = np.where(across, qa, 1.0)
+    near = np.where(across, (-qb - root) / (2 * qa), np.where(qc <= 0, -np.inf, np.inf))
+    far = np.where(across, (-qb + root) / (2 * qa), np.where(qc <= 0, np.inf, -np.inf))
+    missed = across & (qb**2 - 4 * qa * qc < 0)
+    near, far = np.where(missed, np.inf, near), np.where(missed, -np.inf, far)
+    return np.maximum(enter, near), np.minimum(leave, far)
 
 
 def behind_a_wall(eye: np.ndarray, points: np.ndarray, solids: tuple[Solid, ...]) -> bool:

@@ -14,7 +14,7 @@ import torch
 from synth.camera import MIN_CAMERA_HEIGHT, MIN_CLEARANCE, CameraRig
 from synth.clip import MOST_HIDDEN, Clip, ClipSpec, sample_occluder
 from synth.exercises import perform
-from synth.geometry import Box, behind_a_wall, hidden_share
+from synth.geometry import Box, Cylinder, behind_a_wall, hidden_share
 
 WIDTH, HEIGHT = 480, 360
 
@@ -75,6 +75,17 @@ def test_a_camera_asked_to_film_from_below_the_floor_stands_just_above_it(push_u
     assert high.above_floor(push_up, WIDTH, HEIGHT) == high
 
 
+def test_a_camera_panning_downwards_stays_above_the_floor_to_the_last_frame(push_up):
+    sinking = replace(rig(180, -5, 0.6), pan=np.array([0.2, 0.0, -0.25]))
+    raised = sinking.above_floor(push_up, WIDTH, HEIGHT)
+    floor = push_up[..., 2].min()
+    before = sinking.cameras(push_up, WIDTH, HEIGHT, np.random.default_rng(0))
+    after = raised.cameras(push_up, WIDTH, HEIGHT, np.random.default_rng(0))
+    assert before[-1].position[2] < floor
+    assert min(camera.position[2] for camera in after) >= floor + MIN_CAMERA_HEIGHT - 0.01
+    assert after[-1].position[2] == pytest.approx(floor + MIN_CAMERA_HEIGHT, abs=0.01)
+
+
 def test_a_wall_hides_what_is_behind_it_and_nothing_beside_it():
     wall = (Box((0.0, 0.0, 1.0), (2.0, 0.1, 2.0)),)
     eye = np.array([0.0, -3.0, 1.0])
@@ -83,6 +94,20 @@ def test_a_wall_hides_what_is_behind_it_and_nothing_beside_it():
     assert hidden_share(eye, behind, wall) == 1.0
     assert hidden_share(eye, beside, wall) == 0.0
     assert hidden_share(eye, np.concatenate([behind, beside]), wall) == 0.5
+
+
+def test_a_plate_hides_what_is_behind_it_and_a_bar_hardly_anything():
+    plate = (Cylinder((0.0, 0.0, 1.0), (0.0, 0.04, 1.0), 0.225),)  # a disc facing the eye
+    bar = (Cylinder((-1.0, 0.0, 1.0), (1.0, 0.0, 1.0), 0.014),)
+    eye = np.array([0.0, -3.0, 1.0])
+    behind = np.array([[x, 1.0, z] for x in (-0.1, 0.0, 0.1) for z in (0.9, 1.1)])
+    beside = behind + np.array([1.0, 0.0, 0.0])
+    assert hidden_share(eye, behind, plate) == 1.0
+    assert hidden_share(eye, beside, plate) == 0.0
+    assert hidden_share(eye, np.concatenate([behind, beside]), bar) == 0.0
+    assert hidden_share(np.array([0.0, 3.0, 1.0]), behind, plate) == 0.0  # the plate behind
+    edge_on = np.array([5.0, 0.02, 1.0])  # looking along the plate's face, through its rim
+    assert hidden_share(edge_on, np.array([[-5.0, 0.02, 1.0]]), plate) == 1.0
 
 
 def test_an_eye_across_a_wall_from_the_points_is_behind_it_and_a_bench_is_no_wall():
@@ -115,6 +140,24 @@ def test_nobody_films_through_the_wall_the_camera_moves_to_the_performers_side(
     assert hidden_share(seen_from, keypoints, clip.performance.equipment) <= MOST_HIDDEN
     assert not behind_a_wall(seen_from, keypoints, clip.performance.equipment)
     assert clip.metadata()["camera"]["azimuth_degrees"] == pytest.approx(filmed)
+
+
+def test_a_bench_press_whose_plates_would_hide_most_of_the_body_is_filmed_past_them():
+    drawn_elevation = 23.2  # what seed 4 draws
+    spec = replace(ClipSpec.sample("BenchPress", 4, short_side=96, reps=1), azimuth_degrees=-100.0)
+    clip = Clip.build(spec)
+    keypoints = clip.performance.body.keypoints[:, :17]
+    middle = len(keypoints) // 2
+    asked = replace(clip.rig, elevation=math.radians(drawn_elevation), azimuth=math.radians(-100))
+    seen_as_asked = asked.still_camera(keypoints, spec.width, spec.height).position
+    solids = clip.performance.solids(middle)
+    assert hidden_share(seen_as_asked, keypoints[middle], solids) > MOST_HIDDEN
+    hidden = [
+        hidden_share(camera.position, points, clip.performance.solids(frame))
+        for frame, (camera, points) in enumerate(zip(clip.cameras, keypoints, strict=True))
+    ]
+    assert max(hidden) <= MOST_HIDDEN  # in every frame, the plates moving with the bar
+    assert abs(math.degrees(clip.rig.azimuth)) == pytest.approx(80.0)  # still the side
 
 
 def test_a_side_view_of_a_wall_push_up_is_kept():
