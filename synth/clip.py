@@ -165,10 +165,15 @@ def _on_the_performers_side(rig: CameraRig, performance: Performance, spec: Clip
     return min([rig, *tilted], key=lambda candidate: blocked(candidate)[1])
 
 
-def sample_occluder(rng: np.random.Generator, camera: Camera, keypoints: np.ndarray) -> Box | None:
+def sample_occluder(
+    rng: np.random.Generator,
+    camera: Camera,
+    keypoints: np.ndarray,
+    in_view: tuple[Solid, ...] = (),
+) -> Box | None:
     """A box standing between the camera and the performer, hiding part of them: halved in
-    height, up to `OCCLUDER_LOWERINGS` times, while it hides more than `MOST_HIDDEN` of
-    `keypoints` (K, 3); None where it still does."""
+    height, up to `OCCLUDER_LOWERINGS` times, while it and the solids already `in_view` (the
+    equipment) hide more than `MOST_HIDDEN` of `keypoints` (K, 3); None where they still do."""
     target = camera.target
     towards = camera.position - target
     towards[2] = 0
@@ -182,7 +187,7 @@ def sample_occluder(rng: np.random.Generator, camera: Camera, keypoints: np.ndar
     for _ in range(OCCLUDER_LOWERINGS + 1):
         center[2] = height / 2
         box = Box(as_point(center), (*footprint, height), color)
-        if hidden_share(camera.position, keypoints, (box,)) <= MOST_HIDDEN:
+        if hidden_share(camera.position, keypoints, (box, *in_view)) <= MOST_HIDDEN:
             return box
         height /= 2
     return None
@@ -248,7 +253,10 @@ class Clip:
         rig = rig.above_floor(keypoints, spec.width, spec.height)
         cameras = rig.cameras(keypoints, spec.width, spec.height, rng)
         if rng.uniform() < 0.15:
-            occluder = sample_occluder(rng, cameras[0], keypoints[len(keypoints) // 2])
+            middle = len(keypoints) // 2
+            occluder = sample_occluder(
+                rng, cameras[0], keypoints[middle], performance.solids(middle)
+            )
             if occluder is not None:
                 scene.props.append(occluder)
         return cls(spec, performance, appearance, rig, cameras, scene)

@@ -173,3 +173,18 @@ def test_a_box_between_the_camera_and_a_lying_body_is_lowered_until_half_of_it_s
     assert all(hidden_share(camera.position, middle, (box,)) <= MOST_HIDDEN for box in placed)
     assert any(box.size[2] < 0.4 for box in placed)  # drawn 0.4 to 1.2 m tall, lowered
     assert len(placed) > len(boxes) / 2  # most boxes stay, hiding part of the body
+
+
+def test_an_occluder_and_the_equipment_in_view_never_hide_most_of_the_body_together(push_up):
+    camera = rig(0, 5, 0.5).still_camera(push_up, WIDTH, HEIGHT)
+    middle = push_up[len(push_up) // 2]
+    equipment = (sample_occluder(np.random.default_rng(1), camera, middle),)
+    assert 0.3 < hidden_share(camera.position, middle, equipment) <= MOST_HIDDEN
+    alone = [sample_occluder(np.random.default_rng(seed), camera, middle) for seed in range(40)]
+    beside = [
+        sample_occluder(np.random.default_rng(seed), camera, middle, equipment)
+        for seed in range(40)
+    ]
+    together = [(box, *equipment) for box in beside if box is not None]
+    assert all(hidden_share(camera.position, middle, solids) <= MOST_HIDDEN for solids in together)
+    assert beside != alone  # some boxes were lowered further, or left out
