@@ -159,10 +159,14 @@ def _on_the_performers_side(rig: CameraRig, performance: Performance, spec: Clip
         for step in range(1, TILTS + 1)
         for sign in (1, -1)
     ]
+    least_hidden = rig, hidden
     for candidate in tilted:
-        if blocked(candidate)[1] <= MOST_HIDDEN:
+        share = blocked(candidate)[1]
+        if share <= MOST_HIDDEN:
             return candidate
-    return min([rig, *tilted], key=lambda candidate: blocked(candidate)[1])
+        if share < least_hidden[1]:
+            least_hidden = candidate, share
+    return least_hidden[0]
 
 
 def sample_occluder(

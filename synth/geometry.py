@@ -68,20 +68,21 @@ def _cylinder_span(
     length = max(float(np.linalg.norm(axis)), 1e-12)
     axis /= length
     # Along the axis: a + b t must lie in [0, length].
-    a, b = (eye - start) @ axis, rays @ axis
-    b = np.where(np.abs(b) < 1e-12, 1e-12, b)
+    a, along = (eye - start) @ axis, rays @ axis
+    b = np.where(np.abs(along) < 1e-12, 1e-12, along)
     first, second = -a / b, (length - a) / b
     enter, leave = np.minimum(first, second), np.maximum(first, second)
     # Off the axis: |u + v t| <= radius, with u and v the parts across it.
     u = (eye - start) - a * axis
-    v = rays - np.outer(rays @ axis, axis)
+    v = rays - np.outer(along, axis)
     qa, qb, qc = (v * v).sum(axis=1), 2 * (v @ u), u @ u - cylinder.radius**2
-    root = np.sqrt(np.maximum(qb**2 - 4 * qa * qc, 0.0))
+    discriminant = qb**2 - 4 * qa * qc
+    root = np.sqrt(np.maximum(discriminant, 0.0))
     across = qa > 1e-12
     qa = np.where(across, qa, 1.0)
     near = np.where(across, (-qb - root) / (2 * qa), np.where(qc <= 0, -np.inf, np.inf))
     far = np.where(across, (-qb + root) / (2 * qa), np.where(qc <= 0, np.inf, -np.inf))
-    missed = across & (qb**2 - 4 * qa * qc < 0)
+    missed = across & (discriminant < 0)
     near, far = np.where(missed, np.inf, near), np.where(missed, -np.inf, far)
     return np.maximum(enter, near), np.minimum(leave, far)
 
